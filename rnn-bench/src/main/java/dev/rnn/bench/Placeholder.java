@@ -1,0 +1,2 @@
+package dev.rnn.bench;
+final class Placeholder {}

@@ -1,0 +1,56 @@
+package dev.rnn.core;
+
+/**
+ * Shape checks shared by every kernel implementation, so that the scalar and SIMD backends reject
+ * exactly the same inputs with exactly the same messages. Each failure is an
+ * {@link IllegalArgumentException} naming the operation and both shapes.
+ */
+public final class Shapes {
+
+    private Shapes() {
+    }
+
+    public static void requireSameShape(String op, Matrix a, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(op + ": shapes differ, " + a.shape() + " vs " + b.shape());
+        }
+    }
+
+    public static void requireSameShape(String op, Matrix a, Matrix b, Matrix c) {
+        requireSameShape(op, a, b);
+        requireSameShape(op, a, c);
+    }
+
+    /** A vector is a matrix with one row. */
+    public static void requireVector(String op, String name, Matrix v, int length) {
+        if (v.rows() != 1 || v.cols() != length) {
+            throw new IllegalArgumentException(op + ": " + name + " must be a 1×" + length + " vector, found " + v.shape());
+        }
+    }
+
+    /** Checks C (m×n) = op(A) (m×k) · op(B) (k×n) given the shapes of op(A) and op(B). */
+    public static void requireProduct(String op, Matrix a, int am, int ak, Matrix b, int bk, int bn, Matrix c) {
+        if (ak != bk || c.rows() != am || c.cols() != bn) {
+            throw new IllegalArgumentException(op + ": cannot multiply A " + a.shape() + " by B " + b.shape()
+                    + " into C " + c.shape() + " (expected C " + am + "×" + bn + " and inner sizes "
+                    + ak + " = " + bk + ")");
+        }
+    }
+
+    public static void requireTargets(String op, Matrix logits, int[] targets, float[] losses) {
+        if (targets.length != logits.rows()) {
+            throw new IllegalArgumentException(op + ": " + targets.length + " targets for " + logits.rows()
+                    + " rows of logits " + logits.shape());
+        }
+        if (losses.length < logits.rows()) {
+            throw new IllegalArgumentException(op + ": loss buffer of length " + losses.length + " is too short for "
+                    + logits.rows() + " rows of logits " + logits.shape());
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] >= logits.cols()) {
+                throw new IllegalArgumentException(op + ": target " + targets[i] + " at row " + i
+                        + " is outside the " + logits.cols() + " classes of logits " + logits.shape());
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.rnn.core.kernels;
+
+import dev.rnn.core.Matrix;
+
+/**
+ * The numerical kernels every cell and layer is written against. Two implementations exist:
+ * {@link ScalarKernels} (plain loops, the oracle) and the Vector API one in {@code rnn-simd}.
+ * {@link #preferred()} gives the one chosen for this JVM.
+ *
+ * <p>Layouts: every argument is a {@link Matrix} (row-major, any row stride); a vector is a
+ * {@code 1×n} matrix. Shapes are given as rows×cols. Shapes that do not fit throw
+ * {@link IllegalArgumentException} naming the operation and the shapes, before anything is written.
+ *
+ * <p>Aliasing: elementwise operations may write into one of their inputs (the same view); products
+ * ({@code gemm*}, {@code gemv*}) must not write into memory they read.
+ *
+ * <p>Floating point: sums are accumulated in float, in an order each implementation chooses, so the
+ * two backends agree within about {@code n·2⁻²⁴·Σ|aᵢbᵢ|}. NaN propagates: a NaN input makes the
+ * outputs that depend on it NaN. Implementations are stateless and safe to share between threads.
+ */
+public interface Kernels {
+
+    /** Short name: {@code scalar} or {@code simd}. */
+    String name();
+
+    /** Width of the vectors used, in bits (32 for the scalar backend). */
+    int vectorBitSize();
+
+    /** Floats processed per vector operation (1 for the scalar backend). */
+    default int floatLanes() {
+        return vectorBitSize() / Float.SIZE;
+    }
+
+    // ---- products ----
+
+    /** C (m×n) = A (m×k) · B (k×n), or C += A·B when {@code accumulate}. */
+    void gemm(Matrix a, Matrix b, Matrix c, boolean accumulate);
+
+    /** C (m×n) = A (m×k) · Bᵀ where B is n×k, or C += A·Bᵀ when {@code accumulate}. */
+    void gemmTransB(Matrix a, Matrix b, Matrix c, boolean accumulate);
+
+    /** C (m×n) = Aᵀ · B (k×n) where A is k×m, or C += Aᵀ·B when {@code accumulate}. */
+    void gemmTransA(Matrix a, Matrix b, Matrix c, boolean accumulate);
+
+    /** y (1×m) = A (m×n) · x (1×n), or y += A·x when {@code accumulate}. */
+    void gemv(Matrix a, Matrix x, Matrix y, boolean accumulate);
+
+    /** y (1×n) = Aᵀ · x (1×m) where A is m×n, or y += Aᵀ·x when {@code accumulate}. */
+    void gemvTrans(Matrix a, Matrix x, Matrix y, boolean accumulate);
+
+    // ---- elementwise (all shapes equal) ----
+
+    /** y += alpha·x. */
+    void axpy(float alpha, Matrix x, Matrix y);
+
+    /** out = a + b. */
+    void add(Matrix a, Matrix b, Matrix out);
+
+    /** out = a ⊙ b (elementwise product). */
+    void mul(Matrix a, Matrix b, Matrix out);
+
+    /** out = s·x. */
+    void scale(float s, Matrix x, Matrix out);
+
+    /** Every row of m (rows×n) += bias (1×n). */
+    void addRowVector(Matrix bias, Matrix m);
+
+    /** out (1×n) = Σ over rows of m (rows×n), or out += that sum when {@code accumulate}. */
+    void sumRows(Matrix m, Matrix out, boolean accumulate);
+
+    // ---- reductions ----
+
+    /** Σ aᵢ·bᵢ over all elements of two same-shaped matrices. */
+    float dot(Matrix a, Matrix b);
+
+    /** Σ xᵢ² over all elements. */
+    float sumOfSquares(Matrix x);
+
+    // ---- activations and their derivatives, written from the activation's value y ----
+
+    /** out = tanh(x). */
+    void tanh(Matrix x, Matrix out);
+
+    /** out = σ(x) = 1 / (1 + e⁻ˣ). */
+    void sigmoid(Matrix x, Matrix out);
+
+    /** out = max(x, 0); NaN stays NaN. */
+    void relu(Matrix x, Matrix out);
+
+    /** out = eˣ. */
+    void exp(Matrix x, Matrix out);
+
+    /** dx = dy ⊙ (1 − y²), where y = tanh(x). */
+    void tanhBackward(Matrix y, Matrix dy, Matrix dx);
+
+    /** dx = dy ⊙ y ⊙ (1 − y), where y = σ(x). */
+    void sigmoidBackward(Matrix y, Matrix dy, Matrix dx);
+
+    /** dx = dy where y &gt; 0, else 0, where y = relu(x). */
+    void reluBackward(Matrix y, Matrix dy, Matrix dx);
+
+    // ---- row-wise probability kernels over logits (rows×classes) ----
+
+    /**
+     * Row-wise softmax, computed as exp(x − max) / Σ exp(x − max) so that large logits do not
+     * overflow. A row containing NaN or +∞ gives NaN where the result is undefined.
+     */
+    void softmax(Matrix logits, Matrix out);
+
+    /** Row-wise log-softmax, x − max − log Σ exp(x − max). */
+    void logSoftmax(Matrix logits, Matrix out);
+
+    /**
+     * Row-wise cross-entropy against target class indices: {@code losses[i] = −log softmax(logits)[i, targets[i]]}.
+     * A negative target marks a row to ignore (padding): its loss is 0. {@code targets} has one
+     * entry per row, {@code losses} at least one (extra entries are left alone); a target ≥ classes throws.
+     */
+    void crossEntropy(Matrix logits, int[] targets, float[] losses);
+
+    // ---- selection ----
+
+    /** The implementation chosen once for this JVM: see {@link KernelProviders}. */
+    static Kernels preferred() {
+        return KernelProviders.PREFERRED;
+    }
+
+    /** The scalar oracle. */
+    static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+}

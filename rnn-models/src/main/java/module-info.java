@@ -1,0 +1,6 @@
+/** Layers, task models, training, decoding and model files, written against rnn-core's interfaces. */
+module dev.rnn.models {
+    requires transitive dev.rnn.core;
+
+    exports dev.rnn.models;
+}

@@ -1,0 +1,101 @@
+package dev.rnn.simd;
+
+import static dev.rnn.simd.SimdConstants.ORDER;
+import static dev.rnn.simd.SimdConstants.SPECIES;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Activation functions and their derivatives (from the activation's value) on the Vector API.
+ * tanh and exp are the Vector API's own lanewise operators (intrinsified with the platform's
+ * vector math library); sigmoid is 1/(1+e⁻ˣ), which keeps its relative accuracy for large negative
+ * x where 0.5+0.5·tanh(x/2) would cancel.
+ *
+ * <p>Tails use masked vector operations, so every element of a row gets the same function as the
+ * body, whatever its position.
+ */
+final class SimdActivations {
+
+    static final int TANH = 0;
+    static final int SIGMOID = 1;
+    static final int RELU = 2;
+    static final int EXP = 3;
+
+    static final int TANH_BACKWARD = 0;
+    static final int SIGMOID_BACKWARD = 1;
+    static final int RELU_BACKWARD = 2;
+
+    private SimdActivations() {
+    }
+
+    /** out = f(x) for the function {@code fn} (one of the constants above). */
+    static void map(int fn, Matrix x, Matrix out) {
+        int rows = SimdElementwise.spanRows(x, out);
+        int n = SimdElementwise.spanLength(x, rows);
+        for (int r = 0; r < rows; r++) {
+            map(fn, x.segment(), x.offset(r, 0), out.segment(), out.offset(r, 0), n);
+        }
+    }
+
+    static void map(int fn, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long d = (long) i * Float.BYTES;
+            apply(fn, FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            long d = (long) i * Float.BYTES;
+            apply(fn, FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+        }
+    }
+
+    // small enough to inline, so fn is a constant at each call site and the switch folds away
+    static FloatVector apply(int fn, FloatVector x) {
+        return switch (fn) {
+            case TANH -> x.lanewise(VectorOperators.TANH);
+            case SIGMOID -> FloatVector.broadcast(SPECIES, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            case RELU -> x.max(0f);
+            case EXP -> x.lanewise(VectorOperators.EXP);
+            default -> throw new IllegalArgumentException("unknown activation " + fn);
+        };
+    }
+
+    /** dx = dy ⊙ f'(y) for the derivative {@code fn}, written from the activation value y. */
+    static void backward(int fn, Matrix y, Matrix dy, Matrix dx) {
+        int rows = SimdElementwise.spanRows(y, dy, dx);
+        int n = SimdElementwise.spanLength(y, rows);
+        MemorySegment ys = y.segment(), gs = dy.segment(), os = dx.segment();
+        for (int r = 0; r < rows; r++) {
+            long yo = y.offset(r, 0), go = dy.offset(r, 0), oo = dx.offset(r, 0);
+            int i = 0;
+            for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+                long d = (long) i * Float.BYTES;
+                FloatVector vy = FloatVector.fromMemorySegment(SPECIES, ys, yo + d, ORDER);
+                FloatVector vg = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER);
+                derivative(fn, vy, vg).intoMemorySegment(os, oo + d, ORDER);
+            }
+            if (i < n) {
+                VectorMask<Float> m = SPECIES.indexInRange(i, n);
+                long d = (long) i * Float.BYTES;
+                FloatVector vy = FloatVector.fromMemorySegment(SPECIES, ys, yo + d, ORDER, m);
+                FloatVector vg = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER, m);
+                derivative(fn, vy, vg).intoMemorySegment(os, oo + d, ORDER, m);
+            }
+        }
+    }
+
+    // the same operation order as the scalar oracle, so the two agree bit for bit
+    static FloatVector derivative(int fn, FloatVector y, FloatVector dy) {
+        return switch (fn) {
+            case TANH_BACKWARD -> dy.mul(y.mul(y).neg().add(1f));
+            case SIGMOID_BACKWARD -> dy.mul(y.mul(y.neg().add(1f)));
+            case RELU_BACKWARD -> FloatVector.zero(SPECIES).blend(dy, y.compare(VectorOperators.GT, 0f));
+            default -> throw new IllegalArgumentException("unknown derivative " + fn);
+        };
+    }
+}

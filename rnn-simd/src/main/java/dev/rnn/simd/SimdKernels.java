@@ -1,0 +1,173 @@
+package dev.rnn.simd;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.Shapes;
+import dev.rnn.core.kernels.Kernels;
+
+/**
+ * {@link Kernels} on the Vector API, reading and writing the matrices' {@code MemorySegment}s
+ * directly. Each method checks shapes (with the same messages as the scalar oracle) and hands the
+ * work to one kernel family: {@link SimdGemm}, {@link SimdGemv}, {@link SimdElementwise},
+ * {@link SimdReductions}, {@link SimdActivations}, {@link SimdSoftmax}.
+ */
+public final class SimdKernels implements Kernels {
+
+    static final SimdKernels INSTANCE = new SimdKernels();
+
+    private SimdKernels() {
+    }
+
+    /** Width of the vectors this JVM's SIMD kernels use (without creating the kernels). */
+    static int vectorBits() {
+        return SimdConstants.SPECIES.vectorBitSize();
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public int vectorBitSize() {
+        return SimdConstants.SPECIES.vectorBitSize();
+    }
+
+    @Override
+    public void gemm(Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        Shapes.requireProduct("gemm", a, a.rows(), a.cols(), b, b.rows(), b.cols(), c);
+        SimdGemm.multiply(a, false, b, false, c, accumulate);
+    }
+
+    @Override
+    public void gemmTransB(Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        Shapes.requireProduct("gemmTransB", a, a.rows(), a.cols(), b, b.cols(), b.rows(), c);
+        SimdGemm.multiply(a, false, b, true, c, accumulate);
+    }
+
+    @Override
+    public void gemmTransA(Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        Shapes.requireProduct("gemmTransA", a, a.cols(), a.rows(), b, b.rows(), b.cols(), c);
+        SimdGemm.multiply(a, true, b, false, c, accumulate);
+    }
+
+    @Override
+    public void gemv(Matrix a, Matrix x, Matrix y, boolean accumulate) {
+        Shapes.requireVector("gemv", "x", x, a.cols());
+        Shapes.requireVector("gemv", "y", y, a.rows());
+        SimdGemv.gemv(a.segment(), 0, a.stride(), a.rows(), a.cols(), x.segment(), 0, y.segment(), 0, accumulate);
+    }
+
+    @Override
+    public void gemvTrans(Matrix a, Matrix x, Matrix y, boolean accumulate) {
+        Shapes.requireVector("gemvTrans", "x", x, a.rows());
+        Shapes.requireVector("gemvTrans", "y", y, a.cols());
+        SimdGemv.gemvTrans(a.segment(), 0, a.stride(), a.rows(), a.cols(), x.segment(), 0, y.segment(), 0, accumulate);
+    }
+
+    @Override
+    public void axpy(float alpha, Matrix x, Matrix y) {
+        Shapes.requireSameShape("axpy", x, y);
+        SimdElementwise.axpy(alpha, x, y);
+    }
+
+    @Override
+    public void add(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("add", a, b, out);
+        SimdElementwise.add(a, b, out);
+    }
+
+    @Override
+    public void mul(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("mul", a, b, out);
+        SimdElementwise.mul(a, b, out);
+    }
+
+    @Override
+    public void scale(float s, Matrix x, Matrix out) {
+        Shapes.requireSameShape("scale", x, out);
+        SimdElementwise.scale(s, x, out);
+    }
+
+    @Override
+    public void addRowVector(Matrix bias, Matrix m) {
+        Shapes.requireVector("addRowVector", "bias", bias, m.cols());
+        SimdElementwise.addRowVector(bias, m);
+    }
+
+    @Override
+    public void sumRows(Matrix m, Matrix out, boolean accumulate) {
+        Shapes.requireVector("sumRows", "out", out, m.cols());
+        SimdElementwise.sumRows(m, out, accumulate);
+    }
+
+    @Override
+    public float dot(Matrix a, Matrix b) {
+        Shapes.requireSameShape("dot", a, b);
+        return SimdReductions.dot(a, b);
+    }
+
+    @Override
+    public float sumOfSquares(Matrix x) {
+        return SimdReductions.sumOfSquares(x);
+    }
+
+    @Override
+    public void tanh(Matrix x, Matrix out) {
+        Shapes.requireSameShape("tanh", x, out);
+        SimdActivations.map(SimdActivations.TANH, x, out);
+    }
+
+    @Override
+    public void sigmoid(Matrix x, Matrix out) {
+        Shapes.requireSameShape("sigmoid", x, out);
+        SimdActivations.map(SimdActivations.SIGMOID, x, out);
+    }
+
+    @Override
+    public void relu(Matrix x, Matrix out) {
+        Shapes.requireSameShape("relu", x, out);
+        SimdActivations.map(SimdActivations.RELU, x, out);
+    }
+
+    @Override
+    public void exp(Matrix x, Matrix out) {
+        Shapes.requireSameShape("exp", x, out);
+        SimdActivations.map(SimdActivations.EXP, x, out);
+    }
+
+    @Override
+    public void tanhBackward(Matrix y, Matrix dy, Matrix dx) {
+        Shapes.requireSameShape("tanhBackward", y, dy, dx);
+        SimdActivations.backward(SimdActivations.TANH_BACKWARD, y, dy, dx);
+    }
+
+    @Override
+    public void sigmoidBackward(Matrix y, Matrix dy, Matrix dx) {
+        Shapes.requireSameShape("sigmoidBackward", y, dy, dx);
+        SimdActivations.backward(SimdActivations.SIGMOID_BACKWARD, y, dy, dx);
+    }
+
+    @Override
+    public void reluBackward(Matrix y, Matrix dy, Matrix dx) {
+        Shapes.requireSameShape("reluBackward", y, dy, dx);
+        SimdActivations.backward(SimdActivations.RELU_BACKWARD, y, dy, dx);
+    }
+
+    @Override
+    public void softmax(Matrix logits, Matrix out) {
+        Shapes.requireSameShape("softmax", logits, out);
+        SimdSoftmax.softmax(logits, out);
+    }
+
+    @Override
+    public void logSoftmax(Matrix logits, Matrix out) {
+        Shapes.requireSameShape("logSoftmax", logits, out);
+        SimdSoftmax.logSoftmax(logits, out);
+    }
+
+    @Override
+    public void crossEntropy(Matrix logits, int[] targets, float[] losses) {
+        Shapes.requireTargets("crossEntropy", logits, targets, losses);
+        SimdSoftmax.crossEntropy(logits, targets, losses);
+    }
+}

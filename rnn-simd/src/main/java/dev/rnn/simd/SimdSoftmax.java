@@ -1,0 +1,100 @@
+package dev.rnn.simd;
+
+import static dev.rnn.core.Matrix.FLOAT;
+import static dev.rnn.simd.SimdConstants.ORDER;
+import static dev.rnn.simd.SimdConstants.SPECIES;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Row-wise softmax, log-softmax and cross-entropy on the Vector API, each shifted by the row's
+ * maximum so that logits of any size are safe. Masked tails keep the row maximum and the sum
+ * free of padding lanes.
+ */
+final class SimdSoftmax {
+
+    private SimdSoftmax() {
+    }
+
+    static void softmax(Matrix logits, Matrix out) {
+        int n = logits.cols();
+        for (int r = 0; r < logits.rows(); r++) {
+            MemorySegment xs = logits.segment(), os = out.segment();
+            long xo = logits.offset(r, 0), oo = out.offset(r, 0);
+            float max = max(xs, xo, n);
+            // write e^(x−max) once and rescale it, instead of computing the exponential twice
+            float sum = expShifted(xs, xo, max, os, oo, n);
+            SimdElementwise.scale(os, oo, 1f / sum, os, oo, n);
+        }
+    }
+
+    static void logSoftmax(Matrix logits, Matrix out) {
+        int n = logits.cols();
+        for (int r = 0; r < logits.rows(); r++) {
+            MemorySegment xs = logits.segment(), os = out.segment();
+            long xo = logits.offset(r, 0), oo = out.offset(r, 0);
+            float max = max(xs, xo, n);
+            float shift = max + (float) Math.log(expShifted(xs, xo, max, null, 0, n));
+            SimdElementwise.addScalar(xs, xo, -shift, os, oo, n);
+        }
+    }
+
+    static void crossEntropy(Matrix logits, int[] targets, float[] losses) {
+        int n = logits.cols();
+        for (int r = 0; r < logits.rows(); r++) {
+            if (targets[r] < 0) {
+                losses[r] = 0f;
+                continue;
+            }
+            MemorySegment xs = logits.segment();
+            long xo = logits.offset(r, 0);
+            float max = max(xs, xo, n);
+            float shift = max + (float) Math.log(expShifted(xs, xo, max, null, 0, n));
+            losses[r] = shift - xs.get(FLOAT, xo + (long) targets[r] * Float.BYTES);
+        }
+    }
+
+    /** The largest of n floats (−∞ for n = 0; NaN if any is NaN). */
+    static float max(MemorySegment xs, long xo, int n) {
+        FloatVector acc = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            acc = acc.max(FloatVector.fromMemorySegment(SPECIES, xs, xo + (long) i * Float.BYTES, ORDER));
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector tail = FloatVector.fromMemorySegment(SPECIES, xs, xo + (long) i * Float.BYTES, ORDER, m);
+            acc = acc.max(FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY).blend(tail, m));
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** Σ e^(x−max) over n floats; also writes each term to {@code os} when it is not null. */
+    static float expShifted(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int n) {
+        FloatVector vmax = FloatVector.broadcast(SPECIES, max);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long d = (long) i * Float.BYTES;
+            FloatVector e = FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).sub(vmax).lanewise(VectorOperators.EXP);
+            if (os != null) {
+                e.intoMemorySegment(os, oo + d, ORDER);
+            }
+            acc = acc.add(e);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            long d = (long) i * Float.BYTES;
+            FloatVector e = FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(vmax).lanewise(VectorOperators.EXP);
+            if (os != null) {
+                e.intoMemorySegment(os, oo + d, ORDER, m);
+            }
+            acc = acc.add(e, m);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}

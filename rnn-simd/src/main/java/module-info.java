@@ -1,0 +1,9 @@
+/** The kernel interface on the Vector API over MemorySegments. */
+module dev.rnn.simd {
+    requires dev.rnn.core;
+    requires jdk.incubator.vector;
+
+    exports dev.rnn.simd;
+
+    provides dev.rnn.core.kernels.KernelProvider with dev.rnn.simd.SimdKernelProvider;
+}
