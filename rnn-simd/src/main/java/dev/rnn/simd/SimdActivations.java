@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Activation functions and their derivatives (from the activation's value) on the Vector API.
  * tanh and exp are the Vector API's own lanewise operators (intrinsified with the platform's
- * vector math library); sigmoid is 1/(1+e⁻ˣ), which keeps its relative accuracy for large negative
- * x where 0.5+0.5·tanh(x/2) would cancel.
+ * vector math library); sigmoid is built on exp so that it keeps its relative accuracy for large
+ * negative x, where 0.5+0.5·tanh(x/2) would cancel.
  *
  * <p>Tails use masked vector operations, so every element of a row gets the same function as the
  * body, whatever its position.
@@ -58,11 +58,21 @@ final class SimdActivations {
     static FloatVector apply(int fn, FloatVector x) {
         return switch (fn) {
             case TANH -> x.lanewise(VectorOperators.TANH);
-            case SIGMOID -> FloatVector.broadcast(SPECIES, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            case SIGMOID -> sigmoid(x);
             case RELU -> x.max(0f);
             case EXP -> x.lanewise(VectorOperators.EXP);
             default -> throw new IllegalArgumentException("unknown activation " + fn);
         };
+    }
+
+    /**
+     * σ(x) = 1/(1+e⁻ˣ) for x ≥ 0 and eˣ/(1+eˣ) for x &lt; 0: with e = e^−|x| the exponential never
+     * overflows, so results for large negative x keep their relative accuracy down to the subnormals.
+     */
+    static FloatVector sigmoid(FloatVector x) {
+        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector numerator = FloatVector.broadcast(SPECIES, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
+        return numerator.div(e.add(1f));
     }
 
     /** dx = dy ⊙ f'(y) for the derivative {@code fn}, written from the activation value y. */

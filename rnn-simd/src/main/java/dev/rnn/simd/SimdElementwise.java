@@ -135,17 +135,17 @@ final class SimdElementwise {
         }
     }
 
-    /** out[0..n) = x[0..n) + s. */
-    static void addScalar(MemorySegment xs, long xo, float s, MemorySegment os, long oo, int n) {
-        FloatVector vs = FloatVector.broadcast(SPECIES, s);
+    /** out[0..n) = (x[0..n) − a) − b, rounded after each subtraction. */
+    static void subtractTwice(MemorySegment xs, long xo, float a, float b, MemorySegment os, long oo, int n) {
+        FloatVector va = FloatVector.broadcast(SPECIES, a), vb = FloatVector.broadcast(SPECIES, b);
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
             long d = (long) i * Float.BYTES;
-            FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).add(vs).intoMemorySegment(os, oo + d, ORDER);
+            FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).sub(va).sub(vb).intoMemorySegment(os, oo + d, ORDER);
         }
         for (; i < n; i++) {
             long d = (long) i * Float.BYTES;
-            os.set(FLOAT, oo + d, xs.get(FLOAT, xo + d) + s);
+            os.set(FLOAT, oo + d, (xs.get(FLOAT, xo + d) - a) - b);
         }
     }
 }

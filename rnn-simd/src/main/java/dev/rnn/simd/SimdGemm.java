@@ -8,7 +8,6 @@ import static dev.rnn.simd.SimdConstants.SPECIES;
 import dev.rnn.core.Matrix;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Matrix products C (m×n) = op(A) (m×k) · op(B) (k×n) on the Vector API, where op transposes A
@@ -36,6 +35,7 @@ final class SimdGemm {
     // packing buffers are reused across calls and threads, so steady-state products allocate nothing
     private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC);
+    private static final ScratchPool TILE_BUFFERS = new ScratchPool(MR * NR);
 
     private SimdGemm() {
     }
@@ -63,6 +63,7 @@ final class SimdGemm {
         }
         float[] ap = A_BUFFERS.take();
         float[] bp = B_BUFFERS.take();
+        float[] tile = TILE_BUFFERS.take();
         try {
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
@@ -76,8 +77,9 @@ final class SimdGemm {
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nValid = Math.min(NR, nc - jr);
                             for (int ir = 0; ir < mc; ir += MR) {
-                                kernel(ap, ir * kc, bp, jr * kc, kc, c.segment(), c.offset(ic + ir, jc + jr),
-                                        c.stride(), Math.min(MR, mc - ir), nValid, addToC);
+                                kernel(ap, ir * kc, bp, jr * kc, kc, tile);
+                                mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
+                                        Math.min(MR, mc - ir), nValid, addToC);
                             }
                         }
                     }
@@ -86,6 +88,7 @@ final class SimdGemm {
         } finally {
             A_BUFFERS.give(ap);
             B_BUFFERS.give(bp);
+            TILE_BUFFERS.give(tile);
         }
     }
 
@@ -168,11 +171,12 @@ final class SimdGemm {
     }
 
     /**
-     * One MR×NR tile: C[0..mValid, 0..nValid) (+)= Apanel (MR×kc) · Bpanel (kc×NR). The 24
-     * accumulators stay in registers for the whole depth; C is touched once, at the end.
+     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc) · Bpanel (kc×NR). The 24
+     * accumulators stay in registers for the whole depth and are written out once. The method is
+     * kept small and calls nothing that takes a vector, so that the JIT compiles it whole and never
+     * boxes a vector; {@link #mergeTile} then adds the tile into C.
      */
-    private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc, MemorySegment cs, long cOff,
-                               int ldc, int mValid, int nValid, boolean addToC) {
+    private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
@@ -222,59 +226,53 @@ final class SimdGemm {
             c71 = a.fma(b1, c71);
             c72 = a.fma(b2, c72);
         }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c02.intoArray(tile, 0 * NR + 2 * LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c12.intoArray(tile, 1 * NR + 2 * LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c22.intoArray(tile, 2 * NR + 2 * LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c32.intoArray(tile, 3 * NR + 2 * LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c42.intoArray(tile, 4 * NR + 2 * LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c52.intoArray(tile, 5 * NR + 2 * LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c62.intoArray(tile, 6 * NR + 2 * LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c72.intoArray(tile, 7 * NR + 2 * LANES);
+    }
+
+    /** C[0..rows, 0..cols) (+)= tile[0..rows, 0..cols). */
+    private static void mergeTile(float[] tile, MemorySegment cs, long cOff, int ldc, int rows, int cols, boolean addToC) {
         long rowBytes = (long) ldc * Float.BYTES;
-        storeRow(cs, cOff, c00, c01, c02, nValid, addToC);
-        if (mValid > 1) {
-            storeRow(cs, cOff + 1 * rowBytes, c10, c11, c12, nValid, addToC);
-        }
-        if (mValid > 2) {
-            storeRow(cs, cOff + 2 * rowBytes, c20, c21, c22, nValid, addToC);
-        }
-        if (mValid > 3) {
-            storeRow(cs, cOff + 3 * rowBytes, c30, c31, c32, nValid, addToC);
-        }
-        if (mValid > 4) {
-            storeRow(cs, cOff + 4 * rowBytes, c40, c41, c42, nValid, addToC);
-        }
-        if (mValid > 5) {
-            storeRow(cs, cOff + 5 * rowBytes, c50, c51, c52, nValid, addToC);
-        }
-        if (mValid > 6) {
-            storeRow(cs, cOff + 6 * rowBytes, c60, c61, c62, nValid, addToC);
-        }
-        if (mValid > 7) {
-            storeRow(cs, cOff + 7 * rowBytes, c70, c71, c72, nValid, addToC);
-        }
-    }
-
-    private static void storeRow(MemorySegment cs, long off, FloatVector v0, FloatVector v1, FloatVector v2,
-                                 int nValid, boolean addToC) {
-        long step = (long) LANES * Float.BYTES;
-        if (nValid == NR) {
-            if (addToC) {
-                v0 = v0.add(FloatVector.fromMemorySegment(SPECIES, cs, off, ORDER));
-                v1 = v1.add(FloatVector.fromMemorySegment(SPECIES, cs, off + step, ORDER));
-                v2 = v2.add(FloatVector.fromMemorySegment(SPECIES, cs, off + 2 * step, ORDER));
+        int bound = SPECIES.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long off = cOff + r * rowBytes;
+            int t = r * NR;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                long o = off + (long) j * Float.BYTES;
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, t + j);
+                if (addToC) {
+                    v = v.add(FloatVector.fromMemorySegment(SPECIES, cs, o, ORDER));
+                }
+                v.intoMemorySegment(cs, o, ORDER);
             }
-            v0.intoMemorySegment(cs, off, ORDER);
-            v1.intoMemorySegment(cs, off + step, ORDER);
-            v2.intoMemorySegment(cs, off + 2 * step, ORDER);
-            return;
+            for (; j < cols; j++) {
+                long o = off + (long) j * Float.BYTES;
+                float v = tile[t + j];
+                cs.set(FLOAT, o, addToC ? cs.get(FLOAT, o) + v : v);
+            }
         }
-        storePart(cs, off, v0, nValid, addToC);
-        storePart(cs, off + step, v1, nValid - LANES, addToC);
-        storePart(cs, off + 2 * step, v2, nValid - 2 * LANES, addToC);
-    }
-
-    /** Stores the first {@code count} lanes of v (none when count ≤ 0). */
-    private static void storePart(MemorySegment cs, long off, FloatVector v, int count, boolean addToC) {
-        if (count <= 0) {
-            return;
-        }
-        VectorMask<Float> m = SPECIES.indexInRange(0, count);
-        if (addToC) {
-            v = v.add(FloatVector.fromMemorySegment(SPECIES, cs, off, ORDER, m));
-        }
-        v.intoMemorySegment(cs, off, ORDER, m);
     }
 }

@@ -38,8 +38,8 @@ final class SimdSoftmax {
             MemorySegment xs = logits.segment(), os = out.segment();
             long xo = logits.offset(r, 0), oo = out.offset(r, 0);
             float max = max(xs, xo, n);
-            float shift = max + (float) Math.log(expShifted(xs, xo, max, null, 0, n));
-            SimdElementwise.addScalar(xs, xo, -shift, os, oo, n);
+            float logSum = (float) Math.log(expShifted(xs, xo, max, null, 0, n));
+            SimdElementwise.subtractTwice(xs, xo, max, logSum, os, oo, n);
         }
     }
 
@@ -53,8 +53,8 @@ final class SimdSoftmax {
             MemorySegment xs = logits.segment();
             long xo = logits.offset(r, 0);
             float max = max(xs, xo, n);
-            float shift = max + (float) Math.log(expShifted(xs, xo, max, null, 0, n));
-            losses[r] = shift - xs.get(FLOAT, xo + (long) targets[r] * Float.BYTES);
+            float logSum = (float) Math.log(expShifted(xs, xo, max, null, 0, n));
+            losses[r] = logSum - (xs.get(FLOAT, xo + (long) targets[r] * Float.BYTES) - max);
         }
     }
 

@@ -107,7 +107,7 @@ public interface Kernels {
      */
     void softmax(Matrix logits, Matrix out);
 
-    /** Row-wise log-softmax, x − max − log Σ exp(x − max). */
+    /** Row-wise log-softmax, (x − max) − log Σ exp(x − max): no large intermediate sums, so rows of equal logits give exactly −log n. */
     void logSoftmax(Matrix logits, Matrix out);
 
     /**

@@ -308,9 +308,9 @@ public final class ScalarKernels implements Kernels {
         Shapes.requireSameShape("logSoftmax", logits, out);
         for (int r = 0; r < logits.rows(); r++) {
             float max = rowMax(logits, r);
-            float shift = max + (float) Math.log(rowSumExp(logits, r, max));
+            float logSum = (float) Math.log(rowSumExp(logits, r, max));
             for (int c = 0; c < logits.cols(); c++) {
-                set(out, r, c, get(logits, r, c) - shift);
+                set(out, r, c, (get(logits, r, c) - max) - logSum);
             }
         }
     }
@@ -324,8 +324,8 @@ public final class ScalarKernels implements Kernels {
                 continue;
             }
             float max = rowMax(logits, r);
-            float shift = max + (float) Math.log(rowSumExp(logits, r, max));
-            losses[r] = shift - get(logits, r, targets[r]);
+            float logSum = (float) Math.log(rowSumExp(logits, r, max));
+            losses[r] = logSum - (get(logits, r, targets[r]) - max);
         }
     }
 }

@@ -1,0 +1,192 @@
+package dev.rnn.core.testing;
+
+import static dev.rnn.core.testing.KernelTesting.U;
+import static dev.rnn.core.testing.KernelTesting.random;
+import static dev.rnn.core.testing.KernelTesting.transpose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.kernels.Kernels;
+import java.lang.foreign.Arena;
+import java.util.Random;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/** The identities that define the mathematics, checked on one backend at a time. */
+public abstract class KernelIdentityContract {
+
+    protected abstract Kernels kernels();
+
+    @Provide
+    Arbitrary<Integer> dim() {
+        return KernelTesting.sizes(130);
+    }
+
+    @Provide
+    Arbitrary<Integer> length() {
+        return KernelTesting.sizes(600);
+    }
+
+    @Property(tries = 30)
+    void transposedVariantsAgreeWithExplicitTransposes(@ForAll("dim") int m, @ForAll("length") int k,
+                                                       @ForAll("dim") int n, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix a = random(arena, m, k, rnd, 1f, false);
+            Matrix b = random(arena, k, n, rnd, 1f, false);
+            Matrix direct = Matrix.allocate(arena, m, n), viaB = Matrix.allocate(arena, m, n), viaA = Matrix.allocate(arena, m, n);
+            kn.gemm(a, b, direct, false);
+            kn.gemmTransB(a, transpose(arena, b), viaB, false);
+            kn.gemmTransA(transpose(arena, a), b, viaA, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double tol = 2 * (k + 3) * U * k; // |a|,|b| ≤ 1: Σ|aᵢbᵢ| ≤ k
+                    assertEquals(direct.get(i, j), viaB.get(i, j), tol, "A·B vs A·(Bᵀ)ᵀ");
+                    assertEquals(direct.get(i, j), viaA.get(i, j), tol, "A·B vs (Aᵀ)ᵀ·B");
+                }
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void gemvEqualsGemmWithOneColumn(@ForAll("length") int m, @ForAll("length") int n, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix a = random(arena, m, n, rnd, 1f, false);
+            Matrix x = random(arena, 1, n, rnd, 1f, false);
+            Matrix y = Matrix.allocate(arena, 1, m), c = Matrix.allocate(arena, m, 1);
+            kn.gemv(a, x, y, false);
+            kn.gemm(a, x.reshape(n, 1), c, false);
+            for (int i = 0; i < m; i++) {
+                assertEquals(c.get(i, 0), y.get(0, i), 2 * (n + 3) * U * n, "row " + i);
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void softmaxRowsSumToOneAndAreShiftInvariant(@ForAll("dim") int rows, @ForAll("length") int cols,
+                                                 @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x = random(arena, rows, cols, rnd, 8f, false);
+            Matrix shifted = Matrix.allocate(arena, rows, cols);
+            float shift = 64f; // a power of two: x + 64 is exact for |x| ≤ 8 at these magnitudes... up to rounding, checked below
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    shifted.set(i, j, x.get(i, j) + shift);
+                }
+            }
+            Matrix p = Matrix.allocate(arena, rows, cols), q = Matrix.allocate(arena, rows, cols);
+            kn.softmax(x, p);
+            kn.softmax(shifted, q);
+            for (int i = 0; i < rows; i++) {
+                double sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    sum += p.get(i, j);
+                    // the shift itself rounds x by up to half an ulp of 72, which moves e^x by that much relatively
+                    double tol = (2 * (cols + 8 + 16) * U + 72 * U) * p.get(i, j) + 1e-44;
+                    assertEquals(p.get(i, j), q.get(i, j), tol, "shift invariance at " + i + "," + j);
+                }
+                assertEquals(1.0, sum, (2 * cols + 8) * U, "row " + i + " sums to 1");
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void logSoftmaxIsLogOfSoftmax(@ForAll("dim") int rows, @ForAll("length") int cols, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x = random(arena, rows, cols, rnd, 5f, false);
+            Matrix p = Matrix.allocate(arena, rows, cols), lp = Matrix.allocate(arena, rows, cols);
+            kn.softmax(x, p);
+            kn.logSoftmax(x, lp);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    // relative error of p (≤ (n+18)u) becomes absolute error of log p, plus rounding of |log p| ≤ 10 + log n
+                    double tol = (cols + 18) * U + 2 * (12 + Math.log(cols)) * U;
+                    assertEquals(Math.log(p.get(i, j)), lp.get(i, j), tol, "at " + i + "," + j);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void tanhIsTwiceSigmoidOfTwiceXMinusOne(@ForAll("length") int n, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x = random(arena, 1, n, rnd, 6f, false);
+            Matrix twoX = Matrix.allocate(arena, 1, n), t = Matrix.allocate(arena, 1, n), s = Matrix.allocate(arena, 1, n);
+            kn.scale(2f, x, twoX);
+            kn.tanh(x, t);
+            kn.sigmoid(twoX, s);
+            for (int j = 0; j < n; j++) {
+                // σ within 3 ulps of a value ≤ 1, doubled, minus 1; tanh within 2 ulps of a value ≤ 1
+                assertEquals(t.get(0, j), 2 * s.get(0, j) - 1, 16 * U, "at x=" + x.get(0, j));
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void derivativesMatchCentralDifferences(@ForAll("length") int n, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x = random(arena, 1, n, rnd, 3f, false);
+            float h = 1e-2f;
+            Matrix plus = Matrix.allocate(arena, 1, n), minus = Matrix.allocate(arena, 1, n);
+            for (int j = 0; j < n; j++) {
+                plus.set(0, j, x.get(0, j) + h);
+                minus.set(0, j, x.get(0, j) - h);
+            }
+            Matrix ones = Matrix.allocate(arena, 1, n);
+            ones.fill(1f);
+            Matrix y = Matrix.allocate(arena, 1, n), yp = Matrix.allocate(arena, 1, n), ym = Matrix.allocate(arena, 1, n);
+            Matrix dx = Matrix.allocate(arena, 1, n);
+            for (int f = 0; f < 3; f++) {
+                switch (f) {
+                    case 0 -> { kn.tanh(x, y); kn.tanh(plus, yp); kn.tanh(minus, ym); kn.tanhBackward(y, ones, dx); }
+                    case 1 -> { kn.sigmoid(x, y); kn.sigmoid(plus, yp); kn.sigmoid(minus, ym); kn.sigmoidBackward(y, ones, dx); }
+                    default -> { kn.relu(x, y); kn.relu(plus, yp); kn.relu(minus, ym); kn.reluBackward(y, ones, dx); }
+                }
+                for (int j = 0; j < n; j++) {
+                    float xv = x.get(0, j);
+                    if (f == 2 && Math.abs(xv) <= 2 * h) {
+                        continue; // relu has a kink at 0
+                    }
+                    // central difference: truncation ≤ h²·max|f'''|/6 (≤ 0.0002 for tanh, σ), rounding ≤ 2·2ulp/(2h)
+                    double cd = ((double) yp.get(0, j) - ym.get(0, j)) / ((double) plus.get(0, j) - minus.get(0, j));
+                    assertEquals(cd, dx.get(0, j), 1e-3, "function " + f + " at x=" + xv);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void crossEntropyIsMinusLogSoftmaxAtTarget(@ForAll("dim") int rows, @ForAll("length") int cols, @ForAll long seed) {
+        Kernels kn = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x = random(arena, rows, cols, rnd, 4f, false);
+            Matrix lp = Matrix.allocate(arena, rows, cols);
+            int[] t = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                t[i] = rnd.nextInt(cols);
+            }
+            float[] losses = new float[rows];
+            kn.logSoftmax(x, lp);
+            kn.crossEntropy(x, t, losses);
+            for (int i = 0; i < rows; i++) {
+                assertEquals(-lp.get(i, t[i]), losses[i], 4 * (16 + Math.log(cols)) * U, "row " + i);
+                assertTrue(losses[i] >= 0f, "cross-entropy is never negative");
+            }
+        }
+    }
+}
