@@ -1,6 +1,63 @@
 package dev.rnn.cli;
 
-public final class RnnCommand {
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./rnn} tool. Every failure reaches the user as one line on standard error and a
+ * non-zero exit code: 2 for a bad command line, 1 for anything that went wrong while running.
+ */
+@Command(name = "rnn",
+        mixinStandardHelpOptions = true,
+        versionProvider = RnnCommand.Version.class,
+        description = "Recurrent neural networks on the JDK Vector API.",
+        subcommands = {InfoCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class RnnCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
     public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the tool with the given streams and returns its exit code (for tests). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new RnnCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("rnn: " + oneLine(e));
+            return 1;
+        });
+        cl.setParameterExceptionHandler((e, args1) -> {
+            e.getCommandLine().getErr().println("rnn: " + oneLine(e) + " (see 'rnn --help')");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    /** The exception's message on one line, or its type when it has none. */
+    static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            m = e.getClass().getSimpleName();
+        }
+        return m.replace('\n', ' ').replace('\r', ' ').strip();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Package p = RnnCommand.class.getPackage();
+            String v = p == null ? null : p.getImplementationVersion();
+            return new String[] {"rnn " + (v == null ? "development build" : v)};
+        }
     }
 }

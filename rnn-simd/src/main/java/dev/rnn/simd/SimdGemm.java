@@ -21,14 +21,18 @@ import jdk.incubator.vector.FloatVector;
  */
 final class SimdGemm {
 
-    /** Rows of the micro-tile: 8 rows × 3 vectors = 24 accumulators, leaving 8 of AVX-512's 32 registers for B and A. */
-    static final int MR = 8;
-    /** Columns of the micro-tile: three vectors. */
-    static final int NR = 3 * LANES;
-    /** Depth of a packed block: a KC×NR panel of B stays in L1/L2 while the A panels stream past it. */
-    static final int KC = 256;
-    /** Rows of a packed A block (MC×KC floats = 64 KiB, L2-resident). */
-    static final int MC = 64;
+    /**
+     * Rows of the micro-tile: 12 rows × 2 vectors = 24 accumulators. C2 keeps them, the two B vectors and
+     * the broadcasts of A in AVX-512's 32 registers; 8 × 3 also has 24 accumulators but C2 hoists more
+     * broadcasts there and spills two accumulators to the stack on every step.
+     */
+    static final int MR = 12;
+    /** Columns of the micro-tile: two vectors. */
+    static final int NR = 2 * LANES;
+    /** Depth of a packed block: a KC×NR panel of B (24 KiB at 512 bits) stays in L1 while the A panels stream past it. */
+    static final int KC = 192;
+    /** Rows of a packed A block (MC×KC floats = 72 KiB, L2-resident); a multiple of MR. */
+    static final int MC = 96;
     /** Columns of a packed B block (KC×NC floats = 1.5 MiB, within a 2 MiB L2); a multiple of NR at every width. */
     static final int NC = 1536;
 
@@ -36,6 +40,7 @@ final class SimdGemm {
     private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC);
     private static final ScratchPool TILE_BUFFERS = new ScratchPool(MR * NR);
+    private static final ScratchPool LINE_BUFFERS = new ScratchPool(Math.max(KC, MC));
 
     private SimdGemm() {
     }
@@ -64,16 +69,17 @@ final class SimdGemm {
         float[] ap = A_BUFFERS.take();
         float[] bp = B_BUFFERS.take();
         float[] tile = TILE_BUFFERS.take();
+        float[] line = LINE_BUFFERS.take();
         try {
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    packB(b, transB, pc, jc, kc, nc, bp);
+                    packB(b, transB, pc, jc, kc, nc, bp, line);
                     boolean addToC = accumulate || pc > 0;
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
-                        packA(a, transA, ic, pc, mc, kc, ap);
+                        packA(a, transA, ic, pc, mc, kc, ap, line);
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nValid = Math.min(NR, nc - jr);
                             for (int ir = 0; ir < mc; ir += MR) {
@@ -89,39 +95,41 @@ final class SimdGemm {
             A_BUFFERS.give(ap);
             B_BUFFERS.give(bp);
             TILE_BUFFERS.give(tile);
+            LINE_BUFFERS.give(line);
         }
     }
 
     /** Packs op(A)[ic..ic+mc, pc..pc+kc) into panels of MR rows: ap[q·kc + p·MR + r], zero-padded. */
-    static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap) {
+    static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap, float[] line) {
         MemorySegment as = a.segment();
-        for (int q = 0; q < mc; q += MR) {
-            int base = q * kc;
-            int rows = Math.min(MR, mc - q);
-            if (transA) {
-                // A is k×m: for each p the panel's values are adjacent in memory
-                for (int p = 0; p < kc; p++) {
-                    long off = a.offset(pc + p, ic + q);
-                    int dst = base + p * MR;
+        if (transA) {
+            // A is k×m: each p gives a run of mc values, spread over the panels
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(as, FLOAT, a.offset(pc + p, ic), line, 0, mc);
+                for (int q = 0; q < mc; q += MR) {
+                    int dst = q * kc + p * MR, rows = Math.min(MR, mc - q);
                     for (int r = 0; r < rows; r++) {
-                        ap[dst + r] = as.get(FLOAT, off + (long) r * Float.BYTES);
+                        ap[dst + r] = line[q + r];
                     }
                     for (int r = rows; r < MR; r++) {
                         ap[dst + r] = 0f;
                     }
                 }
-            } else {
-                // A is m×k: read each row sequentially, write with stride MR
-                for (int r = 0; r < MR; r++) {
-                    if (r < rows) {
-                        long off = a.offset(ic + q + r, pc);
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + r] = as.get(FLOAT, off + (long) p * Float.BYTES);
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + r] = 0f;
-                        }
+            }
+            return;
+        }
+        // A is m×k: copy each row out in bulk, then interleave it with stride MR
+        for (int q = 0; q < mc; q += MR) {
+            int base = q * kc, rows = Math.min(MR, mc - q);
+            for (int r = 0; r < MR; r++) {
+                if (r < rows) {
+                    MemorySegment.copy(as, FLOAT, a.offset(ic + q + r, pc), line, 0, kc);
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + p * MR + r] = line[p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + p * MR + r] = 0f;
                     }
                 }
             }
@@ -129,18 +137,17 @@ final class SimdGemm {
     }
 
     /** Packs op(B)[pc..pc+kc, jc..jc+nc) into panels of NR columns: bp[q·kc + p·NR + j], zero-padded. */
-    static void packB(Matrix b, boolean transB, int pc, int jc, int kc, int nc, float[] bp) {
+    static void packB(Matrix b, boolean transB, int pc, int jc, int kc, int nc, float[] bp, float[] line) {
         MemorySegment bs = b.segment();
         for (int q = 0; q < nc; q += NR) {
-            int base = q * kc;
-            int cols = Math.min(NR, nc - q);
+            int base = q * kc, cols = Math.min(NR, nc - q);
             if (transB) {
-                // B is n×k: read each of the panel's columns (a row of B) sequentially
+                // B is n×k: each column of the panel is a row of B, copied out in bulk
                 for (int j = 0; j < NR; j++) {
                     if (j < cols) {
-                        long off = b.offset(jc + q + j, pc);
+                        MemorySegment.copy(bs, FLOAT, b.offset(jc + q + j, pc), line, 0, kc);
                         for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = bs.get(FLOAT, off + (long) p * Float.BYTES);
+                            bp[base + p * NR + j] = line[p];
                         }
                     } else {
                         for (int p = 0; p < kc; p++) {
@@ -148,22 +155,13 @@ final class SimdGemm {
                         }
                     }
                 }
-            } else if (cols == NR) {
-                // B is k×n and the panel is whole: three vector copies per row
-                long step = (long) LANES * Float.BYTES;
-                for (int p = 0; p < kc; p++) {
-                    long off = b.offset(pc + p, jc + q);
-                    int dst = base + p * NR;
-                    FloatVector.fromMemorySegment(SPECIES, bs, off, ORDER).intoArray(bp, dst);
-                    FloatVector.fromMemorySegment(SPECIES, bs, off + step, ORDER).intoArray(bp, dst + LANES);
-                    FloatVector.fromMemorySegment(SPECIES, bs, off + 2 * step, ORDER).intoArray(bp, dst + 2 * LANES);
-                }
             } else {
+                // B is k×n: each row of the panel is a run of B's row
                 for (int p = 0; p < kc; p++) {
-                    long off = b.offset(pc + p, jc + q);
                     int dst = base + p * NR;
-                    for (int j = 0; j < NR; j++) {
-                        bp[dst + j] = j < cols ? bs.get(FLOAT, off + (long) j * Float.BYTES) : 0f;
+                    MemorySegment.copy(bs, FLOAT, b.offset(pc + p, jc + q), bp, dst, cols);
+                    for (int j = cols; j < NR; j++) {
+                        bp[dst + j] = 0f;
                     }
                 }
             }
@@ -171,85 +169,92 @@ final class SimdGemm {
     }
 
     /**
-     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc) · Bpanel (kc×NR). The 24
+     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc) · Bpanel (kc×NR). The
      * accumulators stay in registers for the whole depth and are written out once. The method is
      * kept small and calls nothing that takes a vector, so that the JIT compiles it whole and never
      * boxes a vector; {@link #mergeTile} then adds the tile into C.
      */
     private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile) {
         FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c02 = z;
-        FloatVector c10 = z, c11 = z, c12 = z;
-        FloatVector c20 = z, c21 = z, c22 = z;
-        FloatVector c30 = z, c31 = z, c32 = z;
-        FloatVector c40 = z, c41 = z, c42 = z;
-        FloatVector c50 = z, c51 = z, c52 = z;
-        FloatVector c60 = z, c61 = z, c62 = z;
-        FloatVector c70 = z, c71 = z, c72 = z;
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        FloatVector c60 = z, c61 = z;
+        FloatVector c70 = z, c71 = z;
+        FloatVector c80 = z, c81 = z;
+        FloatVector c90 = z, c91 = z;
+        FloatVector c100 = z, c101 = z;
+        FloatVector c110 = z, c111 = z;
         for (int p = 0; p < kc; p++) {
             int bi = bOff + p * NR;
             int ai = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
-            FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * LANES);
             FloatVector a;
             a = FloatVector.broadcast(SPECIES, ap[ai + 0]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
             a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
             a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
             a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            c32 = a.fma(b2, c32);
             a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            c42 = a.fma(b2, c42);
             a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
-            c52 = a.fma(b2, c52);
             a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
-            c62 = a.fma(b2, c62);
             a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
-            c72 = a.fma(b2, c72);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 8]);
+            c80 = a.fma(b0, c80);
+            c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 9]);
+            c90 = a.fma(b0, c90);
+            c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 10]);
+            c100 = a.fma(b0, c100);
+            c101 = a.fma(b1, c101);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 11]);
+            c110 = a.fma(b0, c110);
+            c111 = a.fma(b1, c111);
         }
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + LANES);
-        c02.intoArray(tile, 0 * NR + 2 * LANES);
         c10.intoArray(tile, 1 * NR);
         c11.intoArray(tile, 1 * NR + LANES);
-        c12.intoArray(tile, 1 * NR + 2 * LANES);
         c20.intoArray(tile, 2 * NR);
         c21.intoArray(tile, 2 * NR + LANES);
-        c22.intoArray(tile, 2 * NR + 2 * LANES);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + LANES);
-        c32.intoArray(tile, 3 * NR + 2 * LANES);
         c40.intoArray(tile, 4 * NR);
         c41.intoArray(tile, 4 * NR + LANES);
-        c42.intoArray(tile, 4 * NR + 2 * LANES);
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + LANES);
-        c52.intoArray(tile, 5 * NR + 2 * LANES);
         c60.intoArray(tile, 6 * NR);
         c61.intoArray(tile, 6 * NR + LANES);
-        c62.intoArray(tile, 6 * NR + 2 * LANES);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + LANES);
-        c72.intoArray(tile, 7 * NR + 2 * LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
     }
 
     /** C[0..rows, 0..cols) (+)= tile[0..rows, 0..cols). */

@@ -248,4 +248,22 @@ public abstract class KernelEdgeCaseContract {
         kernels().mul(x, x, x);
         assertArrayEquals(new float[] {16f, 64f, 144f}, x.toArray());
     }
+
+    @Test
+    void productsCrossEveryBlockBoundary() {
+        // larger than one packed block in every dimension of the SIMD GEMM (MC = 96, KC = 192, NC = 1536)
+        java.util.Random rnd = new java.util.Random(7);
+        int m = 101, k = 400, n = 1601;
+        Matrix a = KernelTesting.random(arena, m, k, rnd, 1f, false);
+        Matrix b = KernelTesting.random(arena, k, n, rnd, 1f, false);
+        Matrix bt = KernelTesting.transpose(arena, b), at = KernelTesting.transpose(arena, a);
+        double[][] ad = KernelTesting.toDouble(a), bd = KernelTesting.toDouble(b);
+        Matrix c = Matrix.allocate(arena, m, n);
+        kernels().gemm(a, b, c, false);
+        KernelTesting.assertProduct("gemm", ad, bd, null, c);
+        kernels().gemmTransB(a, bt, c, false);
+        KernelTesting.assertProduct("gemmTransB", ad, bd, null, c);
+        kernels().gemmTransA(at, b, c, false);
+        KernelTesting.assertProduct("gemmTransA", ad, bd, null, c);
+    }
 }

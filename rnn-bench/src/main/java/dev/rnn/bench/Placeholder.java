@@ -1,2 +1,0 @@
-package dev.rnn.bench;
-final class Placeholder {}
