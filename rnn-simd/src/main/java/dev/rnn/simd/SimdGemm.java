@@ -15,9 +15,10 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>The structure is the classic one (Goto and van de Geijn): B is packed in blocks of KC×NC into
  * panels NR columns wide, A in blocks of MC×KC into panels MR rows high, and a register-blocked
- * micro-kernel computes one MR×NR tile of C from one panel of each. Packing makes every
- * transposition look the same to the micro-kernel, reads the panels sequentially and pads edges
- * with zeros, so the micro-kernel has no edge cases except where it stores.
+ * micro-kernel computes one MR×NR tile of C from one panel of each into a small array, which
+ * {@code mergeTile} adds into C. Packing makes every transposition look the same to the
+ * micro-kernel, reads the panels sequentially and pads edges with zeros, so the micro-kernel has no
+ * edge cases.
  */
 final class SimdGemm {
 
@@ -29,12 +30,16 @@ final class SimdGemm {
     static final int MR = 12;
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * LANES;
-    /** Depth of a packed block: a KC×NR panel of B (24 KiB at 512 bits) stays in L1 while the A panels stream past it. */
-    static final int KC = 192;
-    /** Rows of a packed A block (MC×KC floats = 72 KiB, L2-resident); a multiple of MR. */
-    static final int MC = 96;
-    /** Columns of a packed B block (KC×NC floats = 1.5 MiB, within a 2 MiB L2); a multiple of NR at every width. */
-    static final int NC = 1536;
+    /**
+     * Depth of a packed block. The A panel (MR×KC = 24 KiB) stays in L1 while B panels stream from L2,
+     * and a depth of 512 means C is merged once per tile for k ≤ 512: merging costs a fixed amount per
+     * tile, which was a fifth of a 512³ product when KC was 192.
+     */
+    static final int KC = 512;
+    /** Rows of a packed A block, a multiple of MR (the best of 48, 96, 192 measured at 512³). */
+    static final int MC = 48;
+    /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
+    static final int NC = 512;
 
     // packing buffers are reused across calls and threads, so steady-state products allocate nothing
     private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
@@ -80,12 +85,14 @@ final class SimdGemm {
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
                         packA(a, transA, ic, pc, mc, kc, ap, line);
-                        for (int jr = 0; jr < nc; jr += NR) {
-                            int nValid = Math.min(NR, nc - jr);
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                kernel(ap, ir * kc, bp, jr * kc, kc, tile);
+                        // along C's rows: consecutive tiles of C are adjacent in memory, which the
+                        // prefetchers follow; walking down C's columns made merging a third of the time
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mValid = Math.min(MR, mc - ir);
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                kernel(ap, ir * KC, bp, jr * kc, kc, tile);
                                 mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
-                                        Math.min(MR, mc - ir), nValid, addToC);
+                                        mValid, Math.min(NR, nc - jr), addToC);
                             }
                         }
                     }
@@ -99,40 +106,29 @@ final class SimdGemm {
         }
     }
 
-    /** Packs op(A)[ic..ic+mc, pc..pc+kc) into panels of MR rows: ap[q·kc + p·MR + r], zero-padded. */
+    /**
+     * Packs op(A)[ic..ic+mc, pc..pc+kc) into panels of MR rows, each row KC floats apart whatever kc
+     * is: ap[(q + r)·KC + p]. Rows past mc are zero. With a constant row distance the micro-kernel
+     * addresses all MR rows from one register, and packing rows of A is a bulk copy per row.
+     */
     static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap, float[] line) {
         MemorySegment as = a.segment();
+        int padded = (mc + MR - 1) / MR * MR;
         if (transA) {
-            // A is k×m: each p gives a run of mc values, spread over the panels
+            // A is k×m: each p gives a run of mc values, one per row of the panels
             for (int p = 0; p < kc; p++) {
                 MemorySegment.copy(as, FLOAT, a.offset(pc + p, ic), line, 0, mc);
-                for (int q = 0; q < mc; q += MR) {
-                    int dst = q * kc + p * MR, rows = Math.min(MR, mc - q);
-                    for (int r = 0; r < rows; r++) {
-                        ap[dst + r] = line[q + r];
-                    }
-                    for (int r = rows; r < MR; r++) {
-                        ap[dst + r] = 0f;
-                    }
+                for (int i = 0; i < mc; i++) {
+                    ap[i * KC + p] = line[i];
                 }
             }
-            return;
+        } else {
+            for (int i = 0; i < mc; i++) {
+                MemorySegment.copy(as, FLOAT, a.offset(ic + i, pc), ap, i * KC, kc);
+            }
         }
-        // A is m×k: copy each row out in bulk, then interleave it with stride MR
-        for (int q = 0; q < mc; q += MR) {
-            int base = q * kc, rows = Math.min(MR, mc - q);
-            for (int r = 0; r < MR; r++) {
-                if (r < rows) {
-                    MemorySegment.copy(as, FLOAT, a.offset(ic + q + r, pc), line, 0, kc);
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + p * MR + r] = line[p];
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + p * MR + r] = 0f;
-                    }
-                }
-            }
+        for (int i = mc; i < padded; i++) {
+            java.util.Arrays.fill(ap, i * KC, i * KC + kc, 0f);
         }
     }
 
@@ -155,8 +151,16 @@ final class SimdGemm {
                         }
                     }
                 }
+            } else if (cols == NR) {
+                // B is k×n and the panel is whole: two vector copies per row (a bulk copy call
+                // costs more than the 128 bytes it moves)
+                for (int p = 0; p < kc; p++) {
+                    long off = b.offset(pc + p, jc + q);
+                    int dst = base + p * NR;
+                    FloatVector.fromMemorySegment(SPECIES, bs, off, ORDER).intoArray(bp, dst);
+                    FloatVector.fromMemorySegment(SPECIES, bs, off + (long) LANES * Float.BYTES, ORDER).intoArray(bp, dst + LANES);
+                }
             } else {
-                // B is k×n: each row of the panel is a run of B's row
                 for (int p = 0; p < kc; p++) {
                     int dst = base + p * NR;
                     MemorySegment.copy(bs, FLOAT, b.offset(pc + p, jc + q), bp, dst, cols);
@@ -169,7 +173,7 @@ final class SimdGemm {
     }
 
     /**
-     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc) · Bpanel (kc×NR). The
+     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc, rows KC apart) · Bpanel (kc×NR). The
      * accumulators stay in registers for the whole depth and are written out once. The method is
      * kept small and calls nothing that takes a vector, so that the JIT compiles it whole and never
      * boxes a vector; {@link #mergeTile} then adds the tile into C.
@@ -190,44 +194,44 @@ final class SimdGemm {
         FloatVector c110 = z, c111 = z;
         for (int p = 0; p < kc; p++) {
             int bi = bOff + p * NR;
-            int ai = aOff + p * MR;
+            int ai = aOff + p;
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
             FloatVector a;
-            a = FloatVector.broadcast(SPECIES, ap[ai + 0]);
+            a = FloatVector.broadcast(SPECIES, ap[ai]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 1 * KC]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 2 * KC]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 3 * KC]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 4 * KC]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 5 * KC]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 6 * KC]);
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 7 * KC]);
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 8]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 8 * KC]);
             c80 = a.fma(b0, c80);
             c81 = a.fma(b1, c81);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 9]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 9 * KC]);
             c90 = a.fma(b0, c90);
             c91 = a.fma(b1, c91);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 10]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 10 * KC]);
             c100 = a.fma(b0, c100);
             c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 11]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 11 * KC]);
             c110 = a.fma(b0, c110);
             c111 = a.fma(b1, c111);
         }

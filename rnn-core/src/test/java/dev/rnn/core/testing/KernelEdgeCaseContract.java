@@ -251,9 +251,9 @@ public abstract class KernelEdgeCaseContract {
 
     @Test
     void productsCrossEveryBlockBoundary() {
-        // larger than one packed block in every dimension of the SIMD GEMM (MC = 96, KC = 192, NC = 1536)
+        // larger than one packed block in every dimension of the SIMD GEMM (MC = 48, KC = 512, NC = 512)
         java.util.Random rnd = new java.util.Random(7);
-        int m = 101, k = 400, n = 1601;
+        int m = 101, k = 1100, n = 1030;
         Matrix a = KernelTesting.random(arena, m, k, rnd, 1f, false);
         Matrix b = KernelTesting.random(arena, k, n, rnd, 1f, false);
         Matrix bt = KernelTesting.transpose(arena, b), at = KernelTesting.transpose(arena, a);
