@@ -45,6 +45,10 @@ public final class RnnCommand implements Runnable {
 
     /** The exception's message on one line, or its type when it has none. */
     static String oneLine(Throwable e) {
+        // a bad -Drnn.kernels surfaces while the kernels are chosen, inside a class initializer
+        while (e instanceof ExceptionInInitializerError && e.getCause() != null) {
+            e = e.getCause();
+        }
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
             m = e.getClass().getSimpleName();

@@ -7,6 +7,7 @@ import static dev.rnn.simd.SimdConstants.SPECIES;
 
 import dev.rnn.core.Matrix;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -85,8 +86,7 @@ final class SimdGemm {
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
                         packA(a, transA, ic, pc, mc, kc, ap, line);
-                        // along C's rows: consecutive tiles of C are adjacent in memory, which the
-                        // prefetchers follow; walking down C's columns made merging a third of the time
+                        // along C's rows: one A panel stays in L1 while the B panels stream past it from L2
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mValid = Math.min(MR, mc - ir);
                             for (int jr = 0; jr < nc; jr += NR) {
@@ -128,7 +128,7 @@ final class SimdGemm {
             }
         }
         for (int i = mc; i < padded; i++) {
-            java.util.Arrays.fill(ap, i * KC, i * KC + kc, 0f);
+            Arrays.fill(ap, i * KC, i * KC + kc, 0f);
         }
     }
 

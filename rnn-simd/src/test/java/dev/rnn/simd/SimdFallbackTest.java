@@ -1,0 +1,59 @@
+package dev.rnn.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kernel selection in a JVM started without {@code --add-modules jdk.incubator.vector}: rnn-simd is on
+ * the class path but cannot run, so the scalar kernels are used after exactly one warning line that
+ * names the fix; forcing SIMD there is an error, not a silent fallback.
+ */
+class SimdFallbackTest {
+
+    private record Result(String out, String err) {
+    }
+
+    private static Result runChild(String... properties) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(properties));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(PrintPreferredKernels.class.getName());
+        Process p = new ProcessBuilder(cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        return new Result(out.strip(), err.strip());
+    }
+
+    @Test
+    void withoutTheIncubatorModuleTheKernelsAreScalarAfterOneWarning() throws Exception {
+        Result r = runChild();
+        assertEquals("scalar", r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("WARNING: rnn uses its scalar kernels"), r.err());
+        assertTrue(r.err().contains("--add-modules jdk.incubator.vector"), r.err());
+    }
+
+    @Test
+    void forcingSimdWithoutTheModuleIsAnErrorThatSaysWhy() throws Exception {
+        Result r = runChild("-Drnn.kernels=simd");
+        assertTrue(r.out().startsWith("error: 'simd' kernels cannot run"), r.out());
+        assertTrue(r.out().contains("--add-modules jdk.incubator.vector"), r.out());
+    }
+
+    @Test
+    void forcingScalarNeedsNoWarning() throws Exception {
+        Result r = runChild("-Drnn.kernels=scalar");
+        assertEquals("scalar", r.out());
+        assertEquals("", r.err());
+    }
+}
