@@ -78,7 +78,24 @@ final class SimdElementwise {
         }
     }
 
+    static final int SUB = 0;
+    static final int MUL = 1;
+    static final int ADD_PRODUCT = 2;
+
+    static void sub(Matrix a, Matrix b, Matrix out) {
+        binary(SUB, a, b, out);
+    }
+
     static void mul(Matrix a, Matrix b, Matrix out) {
+        binary(MUL, a, b, out);
+    }
+
+    static void addProduct(Matrix a, Matrix b, Matrix out) {
+        binary(ADD_PRODUCT, a, b, out);
+    }
+
+    /** out = a − b, a ⊙ b, or out + a ⊙ b, for {@code op} SUB, MUL or ADD_PRODUCT. */
+    private static void binary(int op, Matrix a, Matrix b, Matrix out) {
         int rows = spanRows(a, b, out);
         int n = spanLength(a, rows);
         MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
@@ -87,13 +104,23 @@ final class SimdElementwise {
             int i = 0;
             for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
                 long d = (long) i * Float.BYTES;
-                FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER)
-                        .mul(FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER))
-                        .intoMemorySegment(os, oo + d, ORDER);
+                FloatVector va = FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER);
+                FloatVector vb = FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER);
+                FloatVector v = switch (op) {
+                    case SUB -> va.sub(vb);
+                    case MUL -> va.mul(vb);
+                    default -> va.fma(vb, FloatVector.fromMemorySegment(SPECIES, os, oo + d, ORDER));
+                };
+                v.intoMemorySegment(os, oo + d, ORDER);
             }
             for (; i < n; i++) {
                 long d = (long) i * Float.BYTES;
-                os.set(FLOAT, oo + d, as.get(FLOAT, ao + d) * bs.get(FLOAT, bo + d));
+                float x = as.get(FLOAT, ao + d), y = bs.get(FLOAT, bo + d);
+                os.set(FLOAT, oo + d, switch (op) {
+                    case SUB -> x - y;
+                    case MUL -> x * y;
+                    default -> Math.fma(x, y, os.get(FLOAT, oo + d));
+                });
             }
         }
     }

@@ -77,6 +77,18 @@ public final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void sub(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("sub", a, b, out);
+        SimdElementwise.sub(a, b, out);
+    }
+
+    @Override
+    public void addProduct(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("addProduct", a, b, out);
+        SimdElementwise.addProduct(a, b, out);
+    }
+
+    @Override
     public void mul(Matrix a, Matrix b, Matrix out) {
         Shapes.requireSameShape("mul", a, b, out);
         SimdElementwise.mul(a, b, out);

@@ -56,8 +56,14 @@ public interface Kernels {
     /** out = a + b. */
     void add(Matrix a, Matrix b, Matrix out);
 
+    /** out = a − b. */
+    void sub(Matrix a, Matrix b, Matrix out);
+
     /** out = a ⊙ b (elementwise product). */
     void mul(Matrix a, Matrix b, Matrix out);
+
+    /** out += a ⊙ b (the product may be fused with the addition). */
+    void addProduct(Matrix a, Matrix b, Matrix out);
 
     /** out = s·x. */
     void scale(float s, Matrix x, Matrix out);

@@ -131,6 +131,26 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sub(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("sub", a, b, out);
+        for (int r = 0; r < a.rows(); r++) {
+            for (int c = 0; c < a.cols(); c++) {
+                set(out, r, c, get(a, r, c) - get(b, r, c));
+            }
+        }
+    }
+
+    @Override
+    public void addProduct(Matrix a, Matrix b, Matrix out) {
+        Shapes.requireSameShape("addProduct", a, b, out);
+        for (int r = 0; r < a.rows(); r++) {
+            for (int c = 0; c < a.cols(); c++) {
+                set(out, r, c, get(out, r, c) + get(a, r, c) * get(b, r, c));
+            }
+        }
+    }
+
+    @Override
     public void mul(Matrix a, Matrix b, Matrix out) {
         Shapes.requireSameShape("mul", a, b, out);
         for (int r = 0; r < a.rows(); r++) {

@@ -141,8 +141,14 @@ public abstract class KernelAccuracyContract {
                 Matrix prod = random(arena, rows, cols, rnd, 1f, strided);
                 Matrix scaled = random(arena, rows, cols, rnd, 1f, strided);
                 Matrix y = random(arena, rows, cols, rnd, 1f, strided);
+                Matrix diff = random(arena, rows, cols, rnd, 1f, strided);
+                Matrix acc = random(arena, rows, cols, rnd, 1f, strided);
+                Matrix acc0 = random(arena, rows, cols, rnd, 1f, false);
+                acc0.copyFrom(acc);
                 y.copyFrom(b);
                 kernels.add(a, b, sum);
+                kernels.sub(a, b, diff);
+                kernels.addProduct(a, b, acc);
                 kernels.mul(a, b, prod);
                 kernels.scale(alpha, a, scaled);
                 kernels.axpy(alpha, a, y);
@@ -150,6 +156,11 @@ public abstract class KernelAccuracyContract {
                     for (int c = 0; c < cols; c++) {
                         float av = a.get(r, c), bv = b.get(r, c);
                         assertEquals(av + bv, sum.get(r, c), kernels.name() + " add");
+                        assertEquals(av - bv, diff.get(r, c), kernels.name() + " sub");
+                        float base = acc0.get(r, c), accGot = acc.get(r, c);
+                        if (accGot != Math.fma(av, bv, base) && accGot != base + av * bv) {
+                            fail(kernels.name() + " addProduct: " + accGot + " is neither fused nor plain");
+                        }
                         assertEquals(av * bv, prod.get(r, c), kernels.name() + " mul");
                         assertEquals(alpha * av, scaled.get(r, c), kernels.name() + " scale");
                         // axpy may fuse the multiply-add: either rounding is allowed
