@@ -3,4 +3,5 @@ module dev.rnn.models {
     requires transitive dev.rnn.core;
 
     exports dev.rnn.models;
+    exports dev.rnn.models.layers;
 }

@@ -1,0 +1,346 @@
+package dev.rnn.models.layers;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.core.cells.CellStep;
+import dev.rnn.core.cells.RecurrentCell;
+import dev.rnn.core.cells.StepBuffers;
+import dev.rnn.core.kernels.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One recurrent layer over time-major sequences, with backpropagation through time.
+ *
+ * <p>Layouts: a sequence batch of T steps, B sequences and F features is a (T·B)×F matrix whose row
+ * t·B + b holds step t of sequence b (PyTorch's default time-major layout, flattened). The input is
+ * (T·B)×I, the output (T·B)×H, states are B×H.
+ *
+ * <p>Forward computes the input projection of all T·B rows in one GEMM, then per step one GEMM for
+ * the recurrent projection and the cell's gate arithmetic. With per-sequence lengths, the steps past
+ * a sequence's end leave its state unchanged and output zeros, as PyTorch's packed sequences do;
+ * the input rows there are never used by forward, but must be finite because the weight gradient
+ * multiplies them by zero.
+ *
+ * <p>Every buffer for up to {@code maxSteps} steps of {@code batch} sequences is allocated once, in
+ * an arena this layer owns ({@link #close()} frees it); forward and backward allocate only a few
+ * views per call, nothing per step. Not thread-safe: one layer object per thread.
+ */
+public final class RecurrentLayer implements AutoCloseable {
+
+    private final Kernels kernels;
+    private final RecurrentCell cell;
+    private final CellParameters params;
+    private final int maxSteps;
+    private final int batch;
+    private final int hidden;
+    private final Arena arena = Arena.ofShared();
+
+    private final Matrix xProj;    // (maxSteps·B)×G·H: input projections
+    private final Matrix hProj;    // B×G·H: the current step's recurrent projection
+    private final Matrix states;   // ((maxSteps+1)·B)×H: h_0 … h_T
+    private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM), else null
+    private final Matrix output;   // (maxSteps·B)×H: the output when lengths mask some steps
+    private final Matrix dxProj;   // (maxSteps·B)×G·H
+    private final Matrix dhProj;   // B×G·H (GRU only; RNN and LSTM use the step's rows of dxProj)
+    private final Matrix dh;       // B×H: ∂loss/∂h of the current step
+    private final Matrix dc;       // B×H: ∂loss/∂c of the current step (LSTM)
+    private final Matrix dhPrev;   // B×H
+    private final Matrix carry;    // 2·B×H: dh and dc of masked rows, carried past the step
+    private final Matrix[] hViews; // h_t, B×H each
+    private final Matrix[] dxViews; // rows of dxProj for step t
+    private final CellStep[] steps;
+
+    private Matrix input;
+    private int steps0;
+    private int[] lengths;
+
+    public RecurrentLayer(Kernels kernels, RecurrentCell cell, CellParameters params, int maxSteps, int batch) {
+        if (cell.kind() != params.kind() || cell.inputSize() != params.inputSize() || cell.hiddenSize() != params.hiddenSize()) {
+            throw new IllegalArgumentException("parameters " + params.kind() + " " + params.inputSize() + "→" + params.hiddenSize()
+                    + " do not fit cell " + cell.kind() + " " + cell.inputSize() + "→" + cell.hiddenSize());
+        }
+        if (maxSteps < 1 || batch < 1) {
+            throw new IllegalArgumentException("maxSteps and batch must be ≥ 1, found " + maxSteps + " and " + batch);
+        }
+        this.kernels = kernels;
+        this.cell = cell;
+        this.params = params;
+        this.maxSteps = maxSteps;
+        this.batch = batch;
+        this.hidden = cell.hiddenSize();
+        int gh = cell.kind().gates() * hidden;
+        boolean lstm = cell.kind().hasCellState();
+        boolean gru = cell.kind() == dev.rnn.core.cells.CellKind.GRU;
+        xProj = Matrix.allocate(arena, maxSteps * batch, gh);
+        hProj = Matrix.allocate(arena, batch, gh);
+        states = Matrix.allocate(arena, (maxSteps + 1) * batch, hidden);
+        cells = lstm ? Matrix.allocate(arena, (maxSteps + 1) * batch, hidden) : null;
+        output = Matrix.allocate(arena, maxSteps * batch, hidden);
+        Matrix saved = Matrix.allocate(arena, maxSteps * batch, cell.savedWidth());
+        dxProj = Matrix.allocate(arena, maxSteps * batch, gh);
+        dhProj = gru ? Matrix.allocate(arena, batch, gh) : null;
+        dh = Matrix.allocate(arena, batch, hidden);
+        dc = lstm ? Matrix.allocate(arena, batch, hidden) : null;
+        dhPrev = Matrix.allocate(arena, batch, hidden);
+        carry = Matrix.allocate(arena, 2 * batch, hidden);
+        Matrix scratch = Matrix.allocate(arena, batch, hidden);
+        hViews = new Matrix[maxSteps + 1];
+        for (int t = 0; t <= maxSteps; t++) {
+            hViews[t] = states.sliceRows(t * batch, (t + 1) * batch);
+        }
+        dxViews = new Matrix[maxSteps];
+        steps = new CellStep[maxSteps];
+        for (int t = 0; t < maxSteps; t++) {
+            Matrix rows = xProj.sliceRows(t * batch, (t + 1) * batch);
+            dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
+            steps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
+                    saved.sliceRows(t * batch, (t + 1) * batch), hViews[t + 1], lstm ? block(cells, t + 1) : null,
+                    dh, dc, dxViews[t], gru ? dhProj : dxViews[t], dhPrev, scratch));
+        }
+    }
+
+    private Matrix block(Matrix m, int t) {
+        return m.sliceRows(t * batch, (t + 1) * batch);
+    }
+
+    public RecurrentCell cell() {
+        return cell;
+    }
+
+    public CellParameters parameters() {
+        return params;
+    }
+
+    /**
+     * Runs the layer over {@code input} ((T·B)×I, T ≤ maxSteps) from the initial states h0 and c0
+     * (B×H each; null means zeros; c0 only for LSTM). {@code lengths} (B entries in 1..T, or null for
+     * all T) masks each sequence's tail. Returns the output, (T·B)×H, valid until the next forward.
+     * The input must stay unchanged until {@link #backward} has run.
+     */
+    public Matrix forward(Matrix input, Matrix h0, Matrix c0, int[] lengths) {
+        checkInput(input);
+        int t1 = input.rows() / batch;
+        checkState("h0", h0);
+        checkState("c0", c0);
+        if (c0 != null && cells == null) {
+            throw new IllegalArgumentException("c0 given for a " + cell.kind() + " layer, which has no cell state");
+        }
+        checkLengths(lengths, t1);
+        this.input = input;
+        this.steps0 = t1;
+        this.lengths = lengths;
+        Kernels k = kernels;
+        Matrix xp = xProj.sliceRows(0, t1 * batch);
+        k.gemmTransB(input, params.weightIh(), xp, false);
+        if (params.hasBias()) {
+            k.addRowVector(params.biasIh(), xp);
+        }
+        setOrZero(hViews[0], h0);
+        if (cells != null) {
+            setOrZero(block(cells, 0), c0);
+        }
+        for (int t = 0; t < t1; t++) {
+            k.gemmTransB(hViews[t], params.weightHh(), hProj, false);
+            if (params.hasBias()) {
+                k.addRowVector(params.biasHh(), hProj);
+            }
+            steps[t].forward(k);
+            if (lengths != null) {
+                for (int b = 0; b < batch; b++) {
+                    if (t >= lengths[b]) {
+                        copyRow(states, t * batch + b, states, (t + 1) * batch + b);
+                        if (cells != null) {
+                            copyRow(cells, t * batch + b, cells, (t + 1) * batch + b);
+                        }
+                    }
+                }
+            }
+        }
+        Matrix out = states.sliceRows(batch, (t1 + 1) * batch);
+        if (lengths == null) {
+            return out;
+        }
+        Matrix masked = output.sliceRows(0, t1 * batch);
+        masked.copyFrom(out);
+        for (int t = 0; t < t1; t++) {
+            for (int b = 0; b < batch; b++) {
+                if (t >= lengths[b]) {
+                    zeroRow(masked, t * batch + b);
+                }
+            }
+        }
+        return masked;
+    }
+
+    /** h after the last step, B×H: each sequence's state at its own last valid step. */
+    public Matrix finalHidden() {
+        return hViews[steps0];
+    }
+
+    /** c after the last step (LSTM), B×H. */
+    public Matrix finalCell() {
+        if (cells == null) {
+            throw new IllegalStateException(cell.kind() + " has no cell state");
+        }
+        return block(cells, steps0);
+    }
+
+    /**
+     * Backpropagation through all steps of the last forward. Given ∂loss/∂output ((T·B)×H, or null),
+     * ∂loss/∂h_T and ∂loss/∂c_T (B×H, or null), adds the parameter gradients into {@code grads} and
+     * writes ∂loss/∂input into {@code dInput} ((T·B)×I) unless it is null. Afterwards
+     * {@link #initialHiddenGradient()} and {@link #initialCellGradient()} hold ∂loss/∂h0 and ∂loss/∂c0.
+     */
+    public void backward(Matrix dOutput, Matrix dhLast, Matrix dcLast, CellParameters grads, Matrix dInput) {
+        if (input == null) {
+            throw new IllegalStateException("backward before forward");
+        }
+        int t1 = steps0;
+        if (dOutput != null && (dOutput.rows() != t1 * batch || dOutput.cols() != hidden)) {
+            throw new IllegalArgumentException("dOutput must be " + (t1 * batch) + "×" + hidden + ", found " + dOutput.shape());
+        }
+        checkState("dhLast", dhLast);
+        checkState("dcLast", dcLast);
+        if (grads.kind() != params.kind() || grads.inputSize() != params.inputSize()
+                || grads.hiddenSize() != params.hiddenSize() || grads.hasBias() != params.hasBias()) {
+            throw new IllegalArgumentException("gradients do not have the parameters' kind, sizes and bias");
+        }
+        if (dInput != null && (dInput.rows() != input.rows() || dInput.cols() != input.cols())) {
+            throw new IllegalArgumentException("dInput must be " + input.shape() + ", found " + dInput.shape());
+        }
+        Kernels k = kernels;
+        setOrZero(dh, dhLast);
+        if (dc != null) {
+            setOrZero(dc, dcLast);
+        }
+        for (int t = t1 - 1; t >= 0; t--) {
+            boolean anyMasked = false;
+            if (lengths != null) {
+                for (int b = 0; b < batch; b++) {
+                    if (t >= lengths[b]) {
+                        // the step did not touch this sequence: its gradients pass straight through
+                        anyMasked = true;
+                        copyRow(dh, b, carry, b);
+                        if (dc != null) {
+                            copyRow(dc, b, carry, batch + b);
+                            zeroRow(dc, b);
+                        }
+                    }
+                }
+            }
+            if (dOutput != null) {
+                k.add(dh, dOutput.sliceRows(t * batch, (t + 1) * batch), dh);
+            }
+            if (anyMasked) {
+                for (int b = 0; b < batch; b++) {
+                    if (t >= lengths[b]) {
+                        zeroRow(dh, b); // the output there is the constant 0: its gradient is ignored
+                    }
+                }
+            }
+            steps[t].backward(k);
+            Matrix dHp = dhProj != null ? dhProj : dxViews[t];
+            if (anyMasked) {
+                for (int b = 0; b < batch; b++) {
+                    if (t >= lengths[b]) {
+                        zeroRow(dxViews[t], b); // also keeps NaN from unused padding out of the sums
+                        if (dhProj != null) {
+                            zeroRow(dhProj, b);
+                        }
+                        zeroRow(dhPrev, b);
+                    }
+                }
+            }
+            k.gemmTransA(dHp, hViews[t], grads.weightHh(), true);
+            if (grads.hasBias()) {
+                k.sumRows(dHp, grads.biasHh(), true);
+            }
+            k.gemm(dHp, params.weightHh(), dh, false);
+            k.add(dh, dhPrev, dh);
+            if (anyMasked) {
+                for (int b = 0; b < batch; b++) {
+                    if (t >= lengths[b]) {
+                        copyRow(carry, b, dh, b);
+                        if (dc != null) {
+                            copyRow(carry, batch + b, dc, b);
+                        }
+                    }
+                }
+            }
+        }
+        Matrix dxp = dxProj.sliceRows(0, t1 * batch);
+        k.gemmTransA(dxp, input, grads.weightIh(), true);
+        if (grads.hasBias()) {
+            k.sumRows(dxp, grads.biasIh(), true);
+        }
+        if (dInput != null) {
+            k.gemm(dxp, params.weightIh(), dInput, false);
+        }
+    }
+
+    /** ∂loss/∂h0 after {@link #backward}, B×H. */
+    public Matrix initialHiddenGradient() {
+        return dh;
+    }
+
+    /** ∂loss/∂c0 after {@link #backward} (LSTM), B×H. */
+    public Matrix initialCellGradient() {
+        if (dc == null) {
+            throw new IllegalStateException(cell.kind() + " has no cell state");
+        }
+        return dc;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    private void checkInput(Matrix in) {
+        if (in.cols() != cell.inputSize() || in.rows() % batch != 0 || in.rows() == 0 || in.rows() / batch > maxSteps) {
+            throw new IllegalArgumentException("input must be (T·" + batch + ")×" + cell.inputSize() + " with 1 ≤ T ≤ "
+                    + maxSteps + ", found " + in.shape());
+        }
+    }
+
+    private void checkState(String name, Matrix m) {
+        if (m != null && (m.rows() != batch || m.cols() != hidden)) {
+            throw new IllegalArgumentException(name + " must be " + batch + "×" + hidden + ", found " + m.shape());
+        }
+    }
+
+    private void checkLengths(int[] len, int t1) {
+        if (len == null) {
+            return;
+        }
+        if (len.length != batch) {
+            throw new IllegalArgumentException(len.length + " lengths for a batch of " + batch);
+        }
+        for (int b = 0; b < batch; b++) {
+            if (len[b] < 1 || len[b] > t1) {
+                throw new IllegalArgumentException("length " + len[b] + " of sequence " + b + " is outside 1.." + t1);
+            }
+        }
+    }
+
+    private static void setOrZero(Matrix target, Matrix value) {
+        if (value == null) {
+            target.fill(0f);
+        } else {
+            target.copyFrom(value);
+        }
+    }
+
+    private static void copyRow(Matrix from, int fromRow, Matrix to, int toRow) {
+        MemorySegment.copy(from.segment(), from.offset(fromRow, 0), to.segment(), to.offset(toRow, 0),
+                (long) from.cols() * Float.BYTES);
+    }
+
+    private static void zeroRow(Matrix m, int row) {
+        long off = m.offset(row, 0);
+        for (int c = 0; c < m.cols(); c++) {
+            m.segment().set(Matrix.FLOAT, off + (long) c * Float.BYTES, 0f);
+        }
+    }
+}
