@@ -2,6 +2,6 @@
 module dev.rnn.models {
     requires transitive dev.rnn.core;
 
-    exports dev.rnn.models;
     exports dev.rnn.models.layers;
+    exports dev.rnn.models.training;
 }

@@ -1,4 +1,4 @@
-package dev.rnn.models;
+package dev.rnn.models.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-class CrossEntropyLossTest {
+class SoftmaxCrossEntropyTest {
 
     @Property(tries = 50)
     void perplexityOfUniformLogitsIsTheVocabularySize(@ForAll @IntRange(min = 1, max = 300) int vocab,
@@ -26,7 +26,7 @@ class CrossEntropyLossTest {
             for (int i = 0; i < rows; i++) {
                 targets[i] = i % vocab;
             }
-            CrossEntropyLoss loss = new CrossEntropyLoss(Kernels.preferred(), rows);
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Kernels.preferred(), rows);
             assertEquals(vocab, loss.perplexity(logits, targets), vocab * 1e-5);
         }
     }
@@ -52,8 +52,8 @@ class CrossEntropyLossTest {
                     counted++;
                 }
             }
-            CrossEntropyLoss loss = new CrossEntropyLoss(Kernels.preferred(), 64);
-            double mean = loss.mean(logits, targets);
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Kernels.preferred(), 64);
+            double mean = loss.loss(logits, targets);
             if (counted == 0) {
                 assertTrue(Double.isNaN(mean));
             } else {
@@ -66,11 +66,11 @@ class CrossEntropyLossTest {
     @Test
     void rejectsBatchesLargerThanItsBuffer() {
         try (Arena arena = Arena.ofConfined()) {
-            CrossEntropyLoss loss = new CrossEntropyLoss(Kernels.preferred(), 2);
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Kernels.preferred(), 2);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> loss.mean(Matrix.allocate(arena, 3, 4), new int[3]));
+                    () -> loss.loss(Matrix.allocate(arena, 3, 4), new int[3]));
             assertTrue(e.getMessage().contains("3×4"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> loss.mean(Matrix.allocate(arena, 2, 4), new int[3]));
+            assertThrows(IllegalArgumentException.class, () -> loss.loss(Matrix.allocate(arena, 2, 4), new int[3]));
         }
     }
 }

@@ -1,0 +1,74 @@
+package dev.rnn.models.training;
+
+import static dev.rnn.core.Matrix.FLOAT;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adam and AdamW as {@code torch.optim.Adam} / {@code AdamW}: m ← β1·m + (1 − β1)·g,
+ * v ← β2·v + (1 − β2)·g², p ← p − lr·m̂ / (√v̂ + ε) with bias-corrected m̂ = m / (1 − β1ᵗ),
+ * v̂ = v / (1 − β2ᵗ). AdamW first decays the parameters, p ← p·(1 − lr·λ), independently of the
+ * gradient.
+ */
+public final class Adam extends Optimizer {
+
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+    private final List<Matrix> first = new ArrayList<>();
+    private final List<Matrix> second = new ArrayList<>();
+    private int t;
+
+    /** Adam (weightDecay 0) or AdamW (weightDecay λ > 0). */
+    public Adam(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double beta1, double beta2,
+                double eps, double weightDecay) {
+        super(params, grads, learningRate);
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("betas must be in [0, 1), found " + beta1 + " and " + beta2);
+        }
+        if (!(eps > 0) || weightDecay < 0) {
+            throw new IllegalArgumentException("eps must be > 0 and weight decay ≥ 0, found " + eps + " and " + weightDecay);
+        }
+        this.beta1 = (float) beta1;
+        this.beta2 = (float) beta2;
+        this.eps = (float) eps;
+        this.weightDecay = (float) weightDecay;
+        for (Matrix p : params) {
+            first.add(Matrix.allocate(arena, p.rows(), p.cols()));
+            second.add(Matrix.allocate(arena, p.rows(), p.cols()));
+        }
+    }
+
+    /** Adam with PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay. */
+    public static Adam withDefaults(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
+        return new Adam(arena, params, grads, learningRate, 0.9, 0.999, 1e-8, 0);
+    }
+
+    @Override
+    public void step() {
+        t++;
+        float lr = (float) learningRate();
+        float c1 = (float) (1 - Math.pow(beta1, t)), c2 = (float) (1 - Math.pow(beta2, t));
+        float decay = 1 - lr * weightDecay;
+        for (int i = 0; i < params.size(); i++) {
+            MemorySegment p = params.get(i).segment(), g = grads.get(i).segment();
+            MemorySegment m = first.get(i).segment(), v = second.get(i).segment();
+            long n = params.get(i).size();
+            for (long j = 0; j < n; j++) {
+                long o = j * Float.BYTES;
+                float gj = g.get(FLOAT, o);
+                float mj = beta1 * m.get(FLOAT, o) + (1 - beta1) * gj;
+                float vj = beta2 * v.get(FLOAT, o) + (1 - beta2) * gj * gj;
+                m.set(FLOAT, o, mj);
+                v.set(FLOAT, o, vj);
+                float pj = p.get(FLOAT, o) * decay;
+                p.set(FLOAT, o, pj - lr * (mj / c1) / ((float) Math.sqrt(vj / c2) + eps));
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.rnn.models.training;
+
+import dev.rnn.core.Matrix;
+import java.util.List;
+
+/**
+ * Updates parameters in place from their gradients, following PyTorch's formulas. An optimizer is
+ * bound at construction to a list of parameters and the list of their gradients (same order, same
+ * shapes); its state (momentum, moment estimates) lives off-heap beside them. Not thread-safe.
+ */
+public abstract class Optimizer {
+
+    protected final List<Matrix> params;
+    protected final List<Matrix> grads;
+    private double learningRate;
+
+    protected Optimizer(List<Matrix> params, List<Matrix> grads, double learningRate) {
+        if (params.size() != grads.size()) {
+            throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Matrix p = params.get(i), g = grads.get(i);
+            if (p.rows() != g.rows() || p.cols() != g.cols()) {
+                throw new IllegalArgumentException("parameter " + i + " is " + p.shape() + " but its gradient is " + g.shape());
+            }
+            if (!p.isContiguous() || !g.isContiguous()) {
+                throw new IllegalArgumentException("parameter " + i + " and its gradient must be contiguous");
+            }
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("learning rate must be > 0, found " + learningRate);
+        }
+        this.params = List.copyOf(params);
+        this.grads = List.copyOf(grads);
+        this.learningRate = learningRate;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /** Sets the rate used by the next {@link #step()} (see {@link LearningRateSchedule}). */
+    public void setLearningRate(double learningRate) {
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("learning rate must be > 0, found " + learningRate);
+        }
+        this.learningRate = learningRate;
+    }
+
+    /** One update of every parameter from its current gradient. */
+    public abstract void step();
+
+    /** Sets every gradient to 0. */
+    public void zeroGradients() {
+        for (Matrix g : grads) {
+            g.fill(0f);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.rnn.models.training;
+
+import static dev.rnn.core.Matrix.FLOAT;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent as {@code torch.optim.SGD} (dampening 0): with momentum μ,
+ * buf ← μ·buf + g (buf = g at the first step), then p ← p − lr·(g + μ·buf) with Nesterov or
+ * p ← p − lr·buf without; plain p ← p − lr·g when μ = 0.
+ */
+public final class Sgd extends Optimizer {
+
+    private final double momentum;
+    private final boolean nesterov;
+    private final List<Matrix> buffers = new ArrayList<>();
+    private boolean started;
+
+    public Sgd(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double momentum, boolean nesterov) {
+        super(params, grads, learningRate);
+        if (momentum < 0 || momentum >= 1) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), found " + momentum);
+        }
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Nesterov momentum needs momentum > 0");
+        }
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        if (momentum > 0) {
+            for (Matrix p : params) {
+                buffers.add(Matrix.allocate(arena, p.rows(), p.cols()));
+            }
+        }
+    }
+
+    @Override
+    public void step() {
+        float lr = (float) learningRate(), mu = (float) momentum;
+        for (int i = 0; i < params.size(); i++) {
+            MemorySegment p = params.get(i).segment(), g = grads.get(i).segment();
+            MemorySegment b = momentum > 0 ? buffers.get(i).segment() : null;
+            long n = params.get(i).size();
+            for (long j = 0; j < n; j++) {
+                long o = j * Float.BYTES;
+                float gj = g.get(FLOAT, o), update = gj;
+                if (b != null) {
+                    float buf = started ? mu * b.get(FLOAT, o) + gj : gj;
+                    b.set(FLOAT, o, buf);
+                    update = nesterov ? gj + mu * buf : buf;
+                }
+                p.set(FLOAT, o, p.get(FLOAT, o) - lr * update);
+            }
+        }
+        started = true;
+    }
+}
