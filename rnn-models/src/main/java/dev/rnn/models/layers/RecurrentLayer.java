@@ -193,6 +193,29 @@ public final class RecurrentLayer implements AutoCloseable {
      * {@link #initialHiddenGradient()} and {@link #initialCellGradient()} hold ∂loss/∂h0 and ∂loss/∂c0.
      */
     public void backward(Matrix dOutput, Matrix dhLast, Matrix dcLast, CellParameters grads, Matrix dInput) {
+        backward(dOutput, dhLast, dcLast, grads, dInput, null);
+    }
+
+    /**
+     * {@link #backward(Matrix, Matrix, Matrix, CellParameters, Matrix)} that also records ‖∂loss/∂h_k‖
+     * (the Frobenius norm over the batch) for k = 0 … T into {@code hiddenGradientNorms} (T + 1
+     * entries) unless it is null: how far back in time the gradient reaches.
+     */
+    public void backward(Matrix dOutput, Matrix dhLast, Matrix dcLast, CellParameters grads, Matrix dInput,
+                         double[] hiddenGradientNorms) {
+        backward(dOutput, dhLast, dcLast, grads, dInput, hiddenGradientNorms, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Backpropagation through at most the last {@code stepsBack} steps (truncated BPTT): outputs of
+     * earlier steps get no gradient, and the gradient stops at the state before the first step taken;
+     * {@link #initialHiddenGradient()} is then ∂loss/∂h at that state, not at h0.
+     */
+    public void backward(Matrix dOutput, Matrix dhLast, Matrix dcLast, CellParameters grads, Matrix dInput,
+                         double[] hiddenGradientNorms, int stepsBack) {
+        if (stepsBack < 1) {
+            throw new IllegalArgumentException("stepsBack must be ≥ 1, found " + stepsBack);
+        }
         if (input == null) {
             throw new IllegalStateException("backward before forward");
         }
@@ -214,7 +237,16 @@ public final class RecurrentLayer implements AutoCloseable {
         if (dc != null) {
             setOrZero(dc, dcLast);
         }
-        for (int t = t1 - 1; t >= 0; t--) {
+        if (hiddenGradientNorms != null && hiddenGradientNorms.length != t1 + 1) {
+            throw new IllegalArgumentException("hiddenGradientNorms needs " + (t1 + 1) + " entries, found "
+                    + hiddenGradientNorms.length);
+        }
+        int first = stepsBack >= t1 ? 0 : t1 - stepsBack;
+        if (first > 0) {
+            // steps before the window contribute nothing to the weight gradients
+            dxProj.sliceRows(0, first * batch).fill(0f);
+        }
+        for (int t = t1 - 1; t >= first; t--) {
             boolean anyMasked = false;
             if (lengths != null) {
                 for (int b = 0; b < batch; b++) {
@@ -231,6 +263,9 @@ public final class RecurrentLayer implements AutoCloseable {
             }
             if (dOutput != null) {
                 k.add(dh, dOutput.sliceRows(t * batch, (t + 1) * batch), dh);
+            }
+            if (hiddenGradientNorms != null) {
+                hiddenGradientNorms[t + 1] = Math.sqrt(k.sumOfSquares(dh));
             }
             if (anyMasked) {
                 for (int b = 0; b < batch; b++) {
@@ -268,6 +303,9 @@ public final class RecurrentLayer implements AutoCloseable {
                     }
                 }
             }
+        }
+        if (hiddenGradientNorms != null) {
+            hiddenGradientNorms[first] = Math.sqrt(k.sumOfSquares(dh));
         }
         Matrix dxp = dxProj.sliceRows(0, t1 * batch);
         k.gemmTransA(dxp, input, grads.weightIh(), true);
