@@ -1,0 +1,164 @@
+package dev.rnn.models.layers;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.core.kernels.Kernels;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * N recurrent levels, each one-directional or bidirectional, as PyTorch's {@code num_layers}: level
+ * l reads level l−1's output. During training, dropout with probability p is applied to every level's
+ * input except the first (PyTorch's placement); a residual connection, when enabled, adds each
+ * level's input to its output from the second level on, which needs equal sizes. Layouts are those of
+ * {@link RecurrentLayer}. Dropout masks come from a seeded generator, so runs repeat. Not thread-safe.
+ */
+public final class StackedLayers implements AutoCloseable {
+
+    /** One level: a layer over one direction (backwardParams null) or both. */
+    public record Level(CellParameters forwardParams, CellParameters backwardParams) {
+        public boolean bidirectional() {
+            return backwardParams != null;
+        }
+    }
+
+    private final Kernels kernels;
+    private final List<Level> levels;
+    private final List<Object> layers = new ArrayList<>();   // RecurrentLayer or BidirectionalLayer
+    private final double dropout;
+    private final boolean residual;
+    private final int batch;
+    private final SplittableRandom random;
+    private final Arena arena = Arena.ofShared();
+    private final Matrix[] masks;       // per level ≥ 1: the dropout mask, values 0 or 1/(1−p)
+    private final Matrix[] dropped;     // per level ≥ 1: the masked input
+    private final Matrix[] summed;      // per level ≥ 1 with residual: output + input
+    private final Matrix[] dInputs;     // per level ≥ 1: ∂loss/∂(level input)
+    private boolean lastTraining;
+    private int steps;
+
+    public StackedLayers(Kernels kernels, List<Level> levels, MergeMode merge, double dropout, boolean residual,
+                         int maxSteps, int batch, long seed) {
+        if (levels.isEmpty()) {
+            throw new IllegalArgumentException("a stack needs at least one level");
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
+        }
+        this.kernels = kernels;
+        this.levels = List.copyOf(levels);
+        this.dropout = dropout;
+        this.residual = residual;
+        this.batch = batch;
+        this.random = new SplittableRandom(seed);
+        int n = levels.size(), rows = maxSteps * batch;
+        masks = new Matrix[n];
+        dropped = new Matrix[n];
+        summed = new Matrix[n];
+        dInputs = new Matrix[n];
+        int previousOut = -1;
+        for (int l = 0; l < n; l++) {
+            Level level = levels.get(l);
+            CellParameters f = level.forwardParams();
+            if (l > 0 && f.inputSize() != previousOut) {
+                throw new IllegalArgumentException("level " + l + " reads " + f.inputSize() + " features but level " + (l - 1)
+                        + " outputs " + previousOut);
+            }
+            int out = level.bidirectional() && merge == MergeMode.CONCAT ? 2 * f.hiddenSize() : f.hiddenSize();
+            if (l > 0 && residual && out != f.inputSize()) {
+                throw new IllegalArgumentException("a residual connection at level " + l + " needs output size " + out
+                        + " to equal input size " + f.inputSize());
+            }
+            layers.add(level.bidirectional()
+                    ? new BidirectionalLayer(kernels, f, level.backwardParams(), merge, maxSteps, batch)
+                    : new RecurrentLayer(kernels, f.kind().cell(f.inputSize(), f.hiddenSize()), f, maxSteps, batch));
+            if (l > 0) {
+                masks[l] = Matrix.allocate(arena, rows, f.inputSize());
+                dropped[l] = Matrix.allocate(arena, rows, f.inputSize());
+                dInputs[l] = Matrix.allocate(arena, rows, f.inputSize());
+                if (residual) {
+                    summed[l] = Matrix.allocate(arena, rows, out);
+                }
+            }
+            previousOut = out;
+        }
+    }
+
+    /** Runs every level over input ((T·B)×I) from zero states; dropout only when {@code training}. */
+    public Matrix forward(Matrix input, int[] lengths, boolean training) {
+        steps = input.rows() / batch;
+        int rows = steps * batch;
+        lastTraining = training && dropout > 0;
+        Matrix x = input;
+        for (int l = 0; l < levels.size(); l++) {
+            if (l > 0 && lastTraining) {
+                Matrix mask = masks[l].sliceRows(0, rows), in = dropped[l].sliceRows(0, rows);
+                float keep = (float) (1 / (1 - dropout));
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < mask.cols(); c++) {
+                        mask.set(r, c, random.nextDouble() < dropout ? 0f : keep);
+                    }
+                }
+                kernels.mul(x, mask, in);
+                x = in;
+            }
+            Matrix out = layers.get(l) instanceof BidirectionalLayer bi ? bi.forward(x, lengths)
+                    : ((RecurrentLayer) layers.get(l)).forward(x, null, null, lengths);
+            if (l > 0 && residual) {
+                Matrix sum = summed[l].sliceRows(0, rows);
+                kernels.add(out, x, sum);
+                out = sum;
+            }
+            x = out;
+        }
+        return x;
+    }
+
+    /**
+     * Backpropagation through every level: {@code grads} holds one gradient set per level in the
+     * shape of {@link Level} (backward gradients null for one-directional levels); dInput ((T·B)×I) is
+     * written unless null.
+     */
+    public void backward(Matrix dOutput, List<Level> grads, Matrix dInput) {
+        int rows = steps * batch;
+        Matrix d = dOutput;
+        for (int l = levels.size() - 1; l >= 0; l--) {
+            Matrix dIn = l == 0 ? dInput : dInputs[l].sliceRows(0, rows);
+            Level g = grads.get(l);
+            if (layers.get(l) instanceof BidirectionalLayer bi) {
+                bi.backward(d, g.forwardParams(), g.backwardParams(), dIn);
+            } else {
+                ((RecurrentLayer) layers.get(l)).backward(d, null, null, g.forwardParams(), dIn);
+            }
+            if (l == 0) {
+                break;
+            }
+            if (residual) {
+                kernels.add(dIn, d, dIn);      // the input also reached the output directly
+            }
+            if (lastTraining) {
+                kernels.mul(dIn, masks[l].sliceRows(0, rows), dIn);
+            }
+            d = dIn;
+        }
+    }
+
+    /** The dropout mask applied to level l's input in the last training forward (for tests). */
+    Matrix lastMask(int level) {
+        return masks[level].sliceRows(0, steps * batch);
+    }
+
+    @Override
+    public void close() {
+        for (Object layer : layers) {
+            if (layer instanceof RecurrentLayer r) {
+                r.close();
+            } else if (layer instanceof BidirectionalLayer b) {
+                b.close();
+            }
+        }
+        arena.close();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.rnn.models.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.layers.StackedLayers.Level;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class StackedLayersTest {
+
+    private static final int T = 5;
+    private static final int B = 3;
+    private static final int[] LENGTHS = {5, 3, 1};
+    private final Kernels k = Kernels.preferred();
+
+    private static CellParameters random(Arena arena, CellKind kind, int in, int h, Random rnd) {
+        CellParameters p = CellParameters.allocate(arena, kind, in, h, true);
+        for (Matrix m : p.tensors()) {
+            LayerFixture.fill(m, rnd, 0.5f);
+        }
+        return p;
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void aOneLevelStackIsThePlainLayer(CellKind kind) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(1);
+            CellParameters p = random(arena, kind, 4, 6, rnd);
+            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, 4), rnd, 1f);
+            Matrix dOut = LayerFixture.fill(Matrix.allocate(arena, T * B, 6), rnd, 1f);
+            CellParameters g1 = p.zerosLike(arena), g2 = p.zerosLike(arena);
+            Matrix dx1 = Matrix.allocate(arena, T * B, 4), dx2 = Matrix.allocate(arena, T * B, 4);
+            try (RecurrentLayer plain = new RecurrentLayer(k, kind.cell(4, 6), p, T, B);
+                 StackedLayers stack = new StackedLayers(k, List.of(new Level(p, null)), MergeMode.CONCAT, 0.5, true, T, B, 1)) {
+                float[] expected = plain.forward(x, null, null, LENGTHS).toArray();
+                plain.backward(dOut, null, null, g1, dx1);
+                assertArrayEquals(expected, stack.forward(x, LENGTHS, true).toArray(), "dropout never touches the first level");
+                stack.backward(dOut, List.of(new Level(g2, null)), dx2);
+                assertArrayEquals(dx1.toArray(), dx2.toArray());
+                for (int i = 0; i < g1.tensors().size(); i++) {
+                    assertArrayEquals(g1.tensors().get(i).toArray(), g2.tensors().get(i).toArray());
+                }
+            }
+        }
+    }
+
+    /** Two bidirectional levels with a residual connection, against central differences. */
+    @Test
+    void gradientsOfAResidualBidirectionalStack() {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(2);
+            int in = 4, h = 3;
+            List<Level> levels = List.of(
+                    new Level(random(arena, CellKind.LSTM, in, h, rnd), random(arena, CellKind.LSTM, in, h, rnd)),
+                    new Level(random(arena, CellKind.GRU, 2 * h, h, rnd), random(arena, CellKind.GRU, 2 * h, h, rnd)));
+            List<Level> grads = new ArrayList<>();
+            for (Level l : levels) {
+                grads.add(new Level(l.forwardParams().zerosLike(arena), l.backwardParams().zerosLike(arena)));
+            }
+            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, in), rnd, 1f);
+            Matrix r = LayerFixture.fill(Matrix.allocate(arena, T * B, 2 * h), rnd, 1f);
+            Matrix dx = Matrix.allocate(arena, T * B, in);
+            try (StackedLayers stack = new StackedLayers(k, levels, MergeMode.CONCAT, 0, true, T, B, 3)) {
+                stack.forward(x, LENGTHS, true);
+                stack.backward(r, grads, dx);
+                List<Matrix> targets = new ArrayList<>(), gradients = new ArrayList<>();
+                for (int l = 0; l < levels.size(); l++) {
+                    targets.addAll(levels.get(l).forwardParams().tensors());
+                    targets.addAll(levels.get(l).backwardParams().tensors());
+                    gradients.addAll(grads.get(l).forwardParams().tensors());
+                    gradients.addAll(grads.get(l).backwardParams().tensors());
+                }
+                targets.add(x);
+                gradients.add(dx);
+                for (int i = 0; i < targets.size(); i++) {
+                    float eps = 1e-2f;
+                    Matrix target = targets.get(i);
+                    float[] orig = target.toArray(), g = gradients.get(i).toArray(), moved = new float[orig.length];
+                    float[] dir = new float[orig.length];
+                    double analytic = 0;
+                    for (int j = 0; j < dir.length; j++) {
+                        dir[j] = rnd.nextFloat() * 2 - 1;
+                        analytic += (double) g[j] * dir[j];
+                        moved[j] = orig[j] + eps * dir[j];
+                    }
+                    target.copyFrom(moved);
+                    double plus = LayerFixture.dot(stack.forward(x, LENGTHS, true), r);
+                    for (int j = 0; j < dir.length; j++) {
+                        moved[j] = orig[j] - eps * dir[j];
+                    }
+                    target.copyFrom(moved);
+                    double minus = LayerFixture.dot(stack.forward(x, LENGTHS, true), r);
+                    target.copyFrom(orig);
+                    double numeric = (plus - minus) / (2.0 * eps);
+                    // the bound of RecurrentLayerGradientTest
+                    double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3;
+                    assertTrue(Math.abs(analytic - numeric) <= tol, "tensor " + i + ": analytic " + analytic + " vs numeric " + numeric);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dropoutOnlyWhileTrainingAndScaledToKeepTheMean() {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(3);
+            CellParameters a = random(arena, CellKind.RNN_TANH, 8, 64, rnd), b = random(arena, CellKind.RNN_TANH, 64, 64, rnd);
+            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, 8), rnd, 1f);
+            try (StackedLayers stack = new StackedLayers(k, List.of(new Level(a, null), new Level(b, null)),
+                    MergeMode.CONCAT, 0.3, false, T, B, 4)) {
+                float[] inference1 = stack.forward(x, null, false).toArray();
+                float[] inference2 = stack.forward(x, null, false).toArray();
+                assertArrayEquals(inference1, inference2, "no dropout at inference");
+                float[] training = stack.forward(x, null, true).toArray();
+                assertTrue(!java.util.Arrays.equals(inference1, training), "dropout changes training outputs");
+            }
+            // the mask itself: zeros at rate p, survivors scaled by 1/(1−p), a new mask each forward
+            try (StackedLayers stack = new StackedLayers(k, List.of(new Level(a, null), new Level(b, null)),
+                    MergeMode.CONCAT, 0.3, false, T, B, 5)) {
+                int zeros = 0, total = 0;
+                float[] previous = null;
+                for (int rep = 0; rep < 40; rep++) {
+                    stack.forward(x, null, true);
+                    float[] mask = stack.lastMask(1).toArray();
+                    for (float m : mask) {
+                        total++;
+                        if (m == 0f) {
+                            zeros++;
+                        } else {
+                            assertEquals(1 / 0.7f, m, 1e-6f, "survivors scaled by 1/(1−p)");
+                        }
+                    }
+                    assertTrue(previous == null || !java.util.Arrays.equals(previous, mask), "a new mask each forward");
+                    previous = mask;
+                }
+                // 40 × 15 × 64 = 38,400 draws: the rate is within 0.01 of p with overwhelming probability
+                assertEquals(0.3, (double) zeros / total, 0.01);
+            }
+        }
+    }
+
+    @Test
+    void mismatchedLevelsAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(4);
+            CellParameters a = random(arena, CellKind.LSTM, 4, 6, rnd), b = random(arena, CellKind.LSTM, 5, 6, rnd);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new StackedLayers(k, List.of(new Level(a, null), new Level(b, null)), MergeMode.CONCAT, 0, false, T, B, 1));
+            assertEquals("level 1 reads 5 features but level 0 outputs 6", e.getMessage());
+            CellParameters c = random(arena, CellKind.LSTM, 6, 3, rnd);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new StackedLayers(k, List.of(new Level(a, null), new Level(c, null)), MergeMode.CONCAT, 0, true, T, B, 1));
+            assertEquals("a residual connection at level 1 needs output size 3 to equal input size 6", e.getMessage());
+        }
+    }
+}
