@@ -11,9 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Activation functions and their derivatives (from the activation's value) on the Vector API.
- * tanh and exp are the Vector API's own lanewise operators (intrinsified with the platform's
- * vector math library); sigmoid is built on exp so that it keeps its relative accuracy for large
- * negative x, where 0.5+0.5·tanh(x/2) would cancel.
+ * tanh, exp and sigmoid come from {@link SimdMath}, which gives the same bits in every JIT tier.
  *
  * <p>Tails use masked vector operations, so every element of a row gets the same function as the
  * body, whatever its position.
@@ -57,22 +55,12 @@ final class SimdActivations {
     // small enough to inline, so fn is a constant at each call site and the switch folds away
     static FloatVector apply(int fn, FloatVector x) {
         return switch (fn) {
-            case TANH -> x.lanewise(VectorOperators.TANH);
-            case SIGMOID -> sigmoid(x);
+            case TANH -> SimdMath.tanh(x);
+            case SIGMOID -> SimdMath.sigmoid(x);
             case RELU -> x.max(0f);
-            case EXP -> x.lanewise(VectorOperators.EXP);
+            case EXP -> SimdMath.exp(x);
             default -> throw new IllegalArgumentException("unknown activation " + fn);
         };
-    }
-
-    /**
-     * σ(x) = 1/(1+e⁻ˣ) for x ≥ 0 and eˣ/(1+eˣ) for x &lt; 0: with e = e^−|x| the exponential never
-     * overflows, so results for large negative x keep their relative accuracy down to the subnormals.
-     */
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector numerator = FloatVector.broadcast(SPECIES, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
-        return numerator.div(e.add(1f));
     }
 
     /** dx = dy ⊙ f'(y) for the derivative {@code fn}, written from the activation value y. */

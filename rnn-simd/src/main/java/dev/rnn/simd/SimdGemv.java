@@ -38,8 +38,8 @@ final class SimdGemv {
                 acc2 = FloatVector.fromMemorySegment(SPECIES, as, r2 + d, ORDER).fma(x, acc2);
                 acc3 = FloatVector.fromMemorySegment(SPECIES, as, r3 + d, ORDER).fma(x, acc3);
             }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+            float s0 = SimdMath.sum(acc0), s1 = SimdMath.sum(acc1);
+            float s2 = SimdMath.sum(acc2), s3 = SimdMath.sum(acc3);
             for (; j < n; j++) {
                 long d = (long) j * Float.BYTES;
                 float x = xs.get(FLOAT, xo + d);

@@ -56,7 +56,7 @@ final class SimdReductions {
                 acc3 = FloatVector.fromMemorySegment(SPECIES, as, ao + d + 3 * step, ORDER)
                         .fma(FloatVector.fromMemorySegment(SPECIES, bs, bo + d + 3 * step, ORDER), acc3);
             }
-            sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+            sum = SimdMath.sum(acc0.add(acc1).add(acc2.add(acc3)));
         }
         // vector tail
         if (n - i >= lanes) {
@@ -66,7 +66,7 @@ final class SimdReductions {
                 acc = FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER)
                         .fma(FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER), acc);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += SimdMath.sum(acc);
         }
         // scalar tail
         for (; i < n; i++) {

@@ -80,7 +80,7 @@ final class SimdSoftmax {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
             long d = (long) i * Float.BYTES;
-            FloatVector e = FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).sub(vmax));
             if (os != null) {
                 e.intoMemorySegment(os, oo + d, ORDER);
             }
@@ -89,12 +89,12 @@ final class SimdSoftmax {
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
             long d = (long) i * Float.BYTES;
-            FloatVector e = FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(vmax));
             if (os != null) {
                 e.intoMemorySegment(os, oo + d, ORDER, m);
             }
             acc = acc.add(e, m);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return SimdMath.sum(acc);
     }
 }
