@@ -40,27 +40,68 @@ final class SimdActivations {
     }
 
     static void map(int fn, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        // one loop per function: with a switch inside a shared loop, the JIT compiled the functions'
+        // large bodies into one method and left some of them slow (exp ran 3x slower than tanh, which
+        // contains it)
+        switch (fn) {
+            case TANH -> tanh(xs, xo, os, oo, n);
+            case SIGMOID -> sigmoid(xs, xo, os, oo, n);
+            case RELU -> relu(xs, xo, os, oo, n);
+            case EXP -> exp(xs, xo, os, oo, n);
+            default -> throw new IllegalArgumentException("unknown activation " + fn);
+        }
+    }
+
+    private static void tanh(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
             long d = (long) i * Float.BYTES;
-            apply(fn, FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
+            SimdMath.tanh(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
             long d = (long) i * Float.BYTES;
-            apply(fn, FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+            SimdMath.tanh(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
         }
     }
 
-    // small enough to inline, so fn is a constant at each call site and the switch folds away
-    static FloatVector apply(int fn, FloatVector x) {
-        return switch (fn) {
-            case TANH -> SimdMath.tanh(x);
-            case SIGMOID -> SimdMath.sigmoid(x);
-            case RELU -> x.max(0f);
-            case EXP -> SimdMath.exp(x);
-            default -> throw new IllegalArgumentException("unknown activation " + fn);
-        };
+    private static void sigmoid(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long d = (long) i * Float.BYTES;
+            SimdMath.sigmoid(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            long d = (long) i * Float.BYTES;
+            SimdMath.sigmoid(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+        }
+    }
+
+    private static void exp(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long d = (long) i * Float.BYTES;
+            SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            long d = (long) i * Float.BYTES;
+            SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+        }
+    }
+
+    private static void relu(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long d = (long) i * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER).max(0f).intoMemorySegment(os, oo + d, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            long d = (long) i * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).max(0f).intoMemorySegment(os, oo + d, ORDER, m);
+        }
     }
 
     /** dx = dy ⊙ f'(y) for the derivative {@code fn}, written from the activation value y. */

@@ -56,7 +56,8 @@ final class SimdMath {
      * NaN gives NaN, +∞ gives +∞, −∞ gives 0.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);        // NaN stays NaN
+        // clamp with compare and blend (cheaper than Java's max/min semantics); NaN compares false and stays
+        FloatVector xc = x.blend(EXP_MIN, x.compare(VectorOperators.LT, EXP_MIN)).blend(EXP_MAX, x.compare(VectorOperators.GT, EXP_MAX));
         FloatVector t = xc.fma(FloatVector.broadcast(SPECIES, LOG2E), FloatVector.broadcast(SPECIES, ROUNDER));
         FloatVector n = t.sub(ROUNDER);                       // round(x·log2 e)
         FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc);
