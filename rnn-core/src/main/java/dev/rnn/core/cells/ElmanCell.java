@@ -7,44 +7,23 @@ import dev.rnn.core.kernels.Kernels;
  * Elman RNN: h' = act(xProj + hProj) with act = tanh ({@link CellKind#RNN_TANH}) or ReLU
  * ({@link CellKind#RNN_RELU}). Saves h' (B×H) for backward.
  */
-public final class ElmanCell implements RecurrentCell {
-
-    private final CellKind kind;
-    private final int inputSize;
-    private final int hiddenSize;
+public final class ElmanCell extends SizedCell {
 
     ElmanCell(CellKind kind, int inputSize, int hiddenSize) {
+        super(kind, inputSize, hiddenSize);
         if (kind != CellKind.RNN_TANH && kind != CellKind.RNN_RELU) {
             throw new IllegalArgumentException("an Elman cell is RNN_TANH or RNN_RELU, not " + kind);
         }
-        this.kind = kind;
-        this.inputSize = inputSize;
-        this.hiddenSize = hiddenSize;
-    }
-
-    @Override
-    public CellKind kind() {
-        return kind;
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return hiddenSize;
     }
 
     @Override
     public int savedWidth() {
-        return hiddenSize;
+        return hiddenSize();
     }
 
     @Override
     public CellStep bind(StepBuffers b) {
-        boolean relu = kind == CellKind.RNN_RELU;
+        boolean relu = kind() == CellKind.RNN_RELU;
         return new CellStep() {
             @Override
             public void forward(Kernels k) {

@@ -8,39 +8,20 @@ import dev.rnn.core.kernels.Kernels;
  * n = tanh(x_n + r⊙h_n) and h' = (1 − z)⊙n + z⊙h, computed as n + z⊙(h − n). Saves [r, z, n, h_n]
  * (B×4H) for backward, h_n being the recurrent projection of the n block (W_hn·h + b_hn).
  */
-public final class GruCell implements RecurrentCell {
-
-    private final int inputSize;
-    private final int hiddenSize;
+public final class GruCell extends SizedCell {
 
     GruCell(int inputSize, int hiddenSize) {
-        this.inputSize = inputSize;
-        this.hiddenSize = hiddenSize;
-    }
-
-    @Override
-    public CellKind kind() {
-        return CellKind.GRU;
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return hiddenSize;
+        super(CellKind.GRU, inputSize, hiddenSize);
     }
 
     @Override
     public int savedWidth() {
-        return 4 * hiddenSize;
+        return 4 * hiddenSize();
     }
 
     @Override
     public CellStep bind(StepBuffers b) {
-        int h = hiddenSize;
+        int h = hiddenSize();
         Matrix xRz = b.xProj().sliceCols(0, 2 * h), xN = b.xProj().sliceCols(2 * h, 3 * h);
         Matrix hRz = b.hProj().sliceCols(0, 2 * h), hN = b.hProj().sliceCols(2 * h, 3 * h);
         Matrix s = b.saved();

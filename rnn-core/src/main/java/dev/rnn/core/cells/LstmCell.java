@@ -8,39 +8,20 @@ import dev.rnn.core.kernels.Kernels;
  * c' = σ(f)⊙c + σ(i)⊙tanh(g) and h' = σ(o)⊙tanh(c'). Saves [σ(i), σ(f), tanh(g), σ(o), tanh(c')]
  * (B×5H) for backward.
  */
-public final class LstmCell implements RecurrentCell {
-
-    private final int inputSize;
-    private final int hiddenSize;
+public final class LstmCell extends SizedCell {
 
     LstmCell(int inputSize, int hiddenSize) {
-        this.inputSize = inputSize;
-        this.hiddenSize = hiddenSize;
-    }
-
-    @Override
-    public CellKind kind() {
-        return CellKind.LSTM;
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return hiddenSize;
+        super(CellKind.LSTM, inputSize, hiddenSize);
     }
 
     @Override
     public int savedWidth() {
-        return 5 * hiddenSize;
+        return 5 * hiddenSize();
     }
 
     @Override
     public CellStep bind(StepBuffers b) {
-        int h = hiddenSize;
+        int h = hiddenSize();
         Matrix pre = b.xProj();
         Matrix preIf = pre.sliceCols(0, 2 * h), preG = pre.sliceCols(2 * h, 3 * h), preO = pre.sliceCols(3 * h, 4 * h);
         Matrix s = b.saved();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.kernels.Kernels;
@@ -25,7 +26,7 @@ class BidirectionalLayerTest {
     private static CellParameters random(Arena arena, CellKind kind, Random rnd) {
         CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
         for (Matrix m : p.tensors()) {
-            LayerFixture.fill(m, rnd, 0.6f);
+            TestMatrices.fill(m, rnd, 0.6f);
         }
         return p;
     }
@@ -41,7 +42,7 @@ class BidirectionalLayerTest {
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(4);
             CellParameters f = random(arena, kind, rnd), b = random(arena, kind, rnd);
-            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, I), rnd, 1f);
+            Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, I), rnd, 1f);
             Matrix xr = Matrix.allocate(arena, T * B, I);
             for (int s = 0; s < B; s++) {
                 for (int t = 0; t < LENGTHS[s]; t++) {
@@ -80,9 +81,9 @@ class BidirectionalLayerTest {
                 Random rnd = new Random(8);
                 CellParameters f = random(arena, kind, rnd), b = random(arena, kind, rnd);
                 CellParameters gf = f.zerosLike(arena), gb = b.zerosLike(arena);
-                Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, I), rnd, 1f);
+                Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, I), rnd, 1f);
                 try (BidirectionalLayer layer = new BidirectionalLayer(k, f, b, merge, T, B)) {
-                    Matrix r = LayerFixture.fill(Matrix.allocate(arena, T * B, layer.outputSize()), rnd, 1f);
+                    Matrix r = TestMatrices.fill(Matrix.allocate(arena, T * B, layer.outputSize()), rnd, 1f);
                     Matrix dx = Matrix.allocate(arena, T * B, I);
                     layer.forward(x, LENGTHS);
                     layer.backward(r, gf, gb, dx);
@@ -112,12 +113,12 @@ class BidirectionalLayerTest {
             moved[i] = original[i] + eps * dir[i];
         }
         target.copyFrom(moved);
-        double plus = LayerFixture.dot(layer.forward(x, LENGTHS), r);
+        double plus = TestMatrices.dot(layer.forward(x, LENGTHS), r);
         for (int i = 0; i < moved.length; i++) {
             moved[i] = original[i] - eps * dir[i];
         }
         target.copyFrom(moved);
-        double minus = LayerFixture.dot(layer.forward(x, LENGTHS), r);
+        double minus = TestMatrices.dot(layer.forward(x, LENGTHS), r);
         target.copyFrom(original);
         double numeric = (plus - minus) / (2.0 * eps);
         double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3;

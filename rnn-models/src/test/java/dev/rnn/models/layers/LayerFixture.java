@@ -1,5 +1,8 @@
 package dev.rnn.models.layers;
 
+import static dev.rnn.models.TestMatrices.dot;
+import static dev.rnn.models.TestMatrices.fill;
+
 import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
@@ -57,15 +60,6 @@ final class LayerFixture implements AutoCloseable {
         layer = new RecurrentLayer(kernels, kind.cell(inputSize, hidden), params, steps, batch);
     }
 
-    static Matrix fill(Matrix m, Random rnd, float scale) {
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                m.set(r, c, (rnd.nextFloat() * 2 - 1) * scale);
-            }
-        }
-        return m;
-    }
-
     /** The loss of a fresh forward pass, summed in double. */
     double loss() {
         Matrix out = layer.forward(input, h0, c0, lengths);
@@ -83,16 +77,6 @@ final class LayerFixture implements AutoCloseable {
         Matrix dInput = Matrix.allocate(arena, steps * batch, inputSize);
         layer.backward(outWeights, hWeights, cWeights, grads, dInput);
         return dInput;
-    }
-
-    static double dot(Matrix a, Matrix b) {
-        double s = 0;
-        for (int r = 0; r < a.rows(); r++) {
-            for (int c = 0; c < a.cols(); c++) {
-                s += (double) a.get(r, c) * b.get(r, c);
-            }
-        }
-        return s;
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.kernels.Kernels;
@@ -28,7 +29,7 @@ class StackedLayersTest {
     private static CellParameters random(Arena arena, CellKind kind, int in, int h, Random rnd) {
         CellParameters p = CellParameters.allocate(arena, kind, in, h, true);
         for (Matrix m : p.tensors()) {
-            LayerFixture.fill(m, rnd, 0.5f);
+            TestMatrices.fill(m, rnd, 0.5f);
         }
         return p;
     }
@@ -39,8 +40,8 @@ class StackedLayersTest {
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(1);
             CellParameters p = random(arena, kind, 4, 6, rnd);
-            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, 4), rnd, 1f);
-            Matrix dOut = LayerFixture.fill(Matrix.allocate(arena, T * B, 6), rnd, 1f);
+            Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, 4), rnd, 1f);
+            Matrix dOut = TestMatrices.fill(Matrix.allocate(arena, T * B, 6), rnd, 1f);
             CellParameters g1 = p.zerosLike(arena), g2 = p.zerosLike(arena);
             Matrix dx1 = Matrix.allocate(arena, T * B, 4), dx2 = Matrix.allocate(arena, T * B, 4);
             try (RecurrentLayer plain = new RecurrentLayer(k, kind.cell(4, 6), p, T, B);
@@ -70,8 +71,8 @@ class StackedLayersTest {
             for (Level l : levels) {
                 grads.add(new Level(l.forwardParams().zerosLike(arena), l.backwardParams().zerosLike(arena)));
             }
-            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, in), rnd, 1f);
-            Matrix r = LayerFixture.fill(Matrix.allocate(arena, T * B, 2 * h), rnd, 1f);
+            Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, in), rnd, 1f);
+            Matrix r = TestMatrices.fill(Matrix.allocate(arena, T * B, 2 * h), rnd, 1f);
             Matrix dx = Matrix.allocate(arena, T * B, in);
             try (StackedLayers stack = new StackedLayers(k, levels, MergeMode.CONCAT, 0, true, T, B, 3)) {
                 stack.forward(x, LENGTHS, true);
@@ -97,12 +98,12 @@ class StackedLayersTest {
                         moved[j] = orig[j] + eps * dir[j];
                     }
                     target.copyFrom(moved);
-                    double plus = LayerFixture.dot(stack.forward(x, LENGTHS, true), r);
+                    double plus = TestMatrices.dot(stack.forward(x, LENGTHS, true), r);
                     for (int j = 0; j < dir.length; j++) {
                         moved[j] = orig[j] - eps * dir[j];
                     }
                     target.copyFrom(moved);
-                    double minus = LayerFixture.dot(stack.forward(x, LENGTHS, true), r);
+                    double minus = TestMatrices.dot(stack.forward(x, LENGTHS, true), r);
                     target.copyFrom(orig);
                     double numeric = (plus - minus) / (2.0 * eps);
                     // the bound of RecurrentLayerGradientTest
@@ -118,7 +119,7 @@ class StackedLayersTest {
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(3);
             CellParameters a = random(arena, CellKind.RNN_TANH, 8, 64, rnd), b = random(arena, CellKind.RNN_TANH, 64, 64, rnd);
-            Matrix x = LayerFixture.fill(Matrix.allocate(arena, T * B, 8), rnd, 1f);
+            Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, 8), rnd, 1f);
             try (StackedLayers stack = new StackedLayers(k, List.of(new Level(a, null), new Level(b, null)),
                     MergeMode.CONCAT, 0.3, false, T, B, 4)) {
                 float[] inference1 = stack.forward(x, null, false).toArray();

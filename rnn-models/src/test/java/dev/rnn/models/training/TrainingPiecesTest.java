@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.kernels.Kernels;
@@ -62,7 +63,7 @@ class TrainingPiecesTest {
             dense.backward(x, r, dx);
             Function<Void, Double> loss = v -> {
                 dense.forward(x, y);
-                return dot(y, r);
+                return TestMatrices.dot(y, r);
             };
             checkAll(List.of(dense.weight(), dense.bias(), x), List.of(dense.gradients().get(0), dense.gradients().get(1), dx), loss);
         }
@@ -216,16 +217,6 @@ class TrainingPiecesTest {
             }
         }
         return m;
-    }
-
-    private static double dot(Matrix a, Matrix b) {
-        double s = 0;
-        for (int r = 0; r < a.rows(); r++) {
-            for (int c = 0; c < a.cols(); c++) {
-                s += (double) a.get(r, c) * b.get(r, c);
-            }
-        }
-        return s;
     }
 
     /** Every element's gradient against a central difference; the loss is linear in each, so only rounding matters. */

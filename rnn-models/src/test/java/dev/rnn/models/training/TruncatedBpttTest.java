@@ -3,6 +3,7 @@ package dev.rnn.models.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.kernels.Kernels;
@@ -19,16 +20,6 @@ class TruncatedBpttTest {
     private static final int I = 4;
     private static final int H = 5;
 
-    private static Matrix random(Arena arena, int rows, int cols, Random rnd) {
-        Matrix m = Matrix.allocate(arena, rows, cols);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                m.set(r, c, rnd.nextFloat() * 2 - 1);
-            }
-        }
-        return m;
-    }
-
     /** With k1 = k2 ≥ T, truncated BPTT is full BPTT: the same outputs and the same gradients. */
     @ParameterizedTest
     @EnumSource(CellKind.class)
@@ -38,7 +29,7 @@ class TruncatedBpttTest {
             Random rnd = new Random(5);
             CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
             new Initializers(5).pytorchDefault(p);
-            Matrix x = random(arena, T * B, I, rnd), dOut = random(arena, T * B, H, rnd);
+            Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f), dOut = TestMatrices.random(arena, T * B, H, rnd, 1f);
             CellParameters full = p.zerosLike(arena), truncated = p.zerosLike(arena);
             Matrix dxFull = Matrix.allocate(arena, T * B, I), dxTrunc = Matrix.allocate(arena, T * B, I);
             try (RecurrentLayer a = new RecurrentLayer(k, kind.cell(I, H), p, T, B);
@@ -66,7 +57,7 @@ class TruncatedBpttTest {
             Random rnd = new Random(6);
             CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
             new Initializers(6).pytorchDefault(p);
-            Matrix x = random(arena, T * B, I, rnd);
+            Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f);
             try (RecurrentLayer a = new RecurrentLayer(k, kind.cell(I, H), p, T, B);
                  RecurrentLayer b = new RecurrentLayer(k, kind.cell(I, H), p, 5, B);
                  TruncatedBptt tbptt = new TruncatedBptt(b, B, 3)) {
@@ -95,7 +86,7 @@ class TruncatedBpttTest {
             Random rnd = new Random(7);
             CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
             new Initializers(7).pytorchDefault(p);
-            Matrix x = random(arena, T * B, I, rnd), dOut = random(arena, T * B, H, rnd);
+            Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f), dOut = TestMatrices.random(arena, T * B, H, rnd, 1f);
             CellParameters truncated = p.zerosLike(arena), reference = p.zerosLike(arena);
             try (RecurrentLayer a = new RecurrentLayer(k, kind.cell(I, H), p, T, B);
                  RecurrentLayer tail = new RecurrentLayer(k, kind.cell(I, H), p, k2, B)) {
