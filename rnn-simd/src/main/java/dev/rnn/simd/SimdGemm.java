@@ -42,6 +42,12 @@ final class SimdGemm {
     /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
     static final int NC = 512;
 
+    /**
+     * Products of at least this many multiply-adds (about 40 µs on one core) are split across
+     * {@link GemmThreads}; below it, handing work to another thread costs more than it saves.
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 22;
+
     // packing buffers are reused across calls and threads, so steady-state products allocate nothing
     private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC);
@@ -72,35 +78,71 @@ final class SimdGemm {
             }
             return;
         }
-        float[] ap = A_BUFFERS.take();
+        // other threads read A and write C (B is packed by the caller); confined memory stays on this thread
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_MACS && GemmThreads.THREADS > 1
+                && GemmThreads.shareable(a.segment()) && GemmThreads.shareable(c.segment());
+        int threads = parallel ? GemmThreads.THREADS : 1;
+        multiply(a, transA, b, transB, c, accumulate, threads);
+    }
+
+    /** The packed path with up to {@code threads} threads (package-private so tests can compare thread counts). */
+    static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate, int threads) {
+        int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
         float[] bp = B_BUFFERS.take();
-        float[] tile = TILE_BUFFERS.take();
         float[] line = LINE_BUFFERS.take();
         try {
+            int rowBlocks = (m + MC - 1) / MC;
+            // split C's row blocks; with fewer blocks than threads (a batch of sequences times a weight),
+            // split its column panels instead
+            boolean byColumns = rowBlocks < threads;
+            int parts = byColumns ? Math.min(threads, (Math.min(n, NC) + NR - 1) / NR) : threads;
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
                     packB(b, transB, pc, jc, kc, nc, bp, line);
                     boolean addToC = accumulate || pc > 0;
-                    for (int ic = 0; ic < m; ic += MC) {
-                        int mc = Math.min(MC, m - ic);
-                        packA(a, transA, ic, pc, mc, kc, ap, line);
-                        // along C's rows: one A panel stays in L1 while the B panels stream past it from L2
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mValid = Math.min(MR, mc - ir);
-                            for (int jr = 0; jr < nc; jr += NR) {
-                                kernel(ap, ir * KC, bp, jr * kc, kc, tile);
-                                mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
-                                        mValid, Math.min(NR, nc - jr), addToC);
-                            }
-                        }
+                    int jc0 = jc, pc0 = pc;
+                    // each thread takes every parts-th row block (or column panel) of C: no element is
+                    // touched by two threads, and each is computed in the same order as with one thread
+                    GemmThreads.run((part, count) -> blocks(a, transA, c, bp, jc0, nc, pc0, kc, addToC, byColumns, part, count),
+                            parts);
+                }
+            }
+        } finally {
+            B_BUFFERS.give(bp);
+            LINE_BUFFERS.give(line);
+        }
+    }
+
+    /**
+     * One thread's share of C against one packed block of B: row blocks part, part + parts, … or, by
+     * columns, every row block but only column panels part, part + parts, ….
+     */
+    private static void blocks(Matrix a, boolean transA, Matrix c, float[] bp, int jc, int nc, int pc, int kc,
+                               boolean addToC, boolean byColumns, int part, int parts) {
+        int m = c.rows();
+        float[] ap = A_BUFFERS.take();
+        float[] tile = TILE_BUFFERS.take();
+        float[] line = LINE_BUFFERS.take();
+        try {
+            int firstRow = byColumns ? 0 : part * MC, rowStep = byColumns ? MC : parts * MC;
+            int firstPanel = byColumns ? part * NR : 0, panelStep = byColumns ? parts * NR : NR;
+            for (int ic = firstRow; ic < m; ic += rowStep) {
+                int mc = Math.min(MC, m - ic);
+                packA(a, transA, ic, pc, mc, kc, ap, line);
+                // along C's rows: one A panel stays in L1 while the B panels stream past it from L2
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mValid = Math.min(MR, mc - ir);
+                    for (int jr = firstPanel; jr < nc; jr += panelStep) {
+                        kernel(ap, ir * KC, bp, jr * kc, kc, tile);
+                        mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
+                                mValid, Math.min(NR, nc - jr), addToC);
                     }
                 }
             }
         } finally {
             A_BUFFERS.give(ap);
-            B_BUFFERS.give(bp);
             TILE_BUFFERS.give(tile);
             LINE_BUFFERS.give(line);
         }
