@@ -27,9 +27,11 @@ public final class GruCell extends SizedCell {
         Matrix s = b.saved();
         Matrix rz = s.sliceCols(0, 2 * h), r = s.sliceCols(0, h), z = s.sliceCols(h, 2 * h);
         Matrix n = s.sliceCols(2 * h, 3 * h), savedHn = s.sliceCols(3 * h, 4 * h);
-        Matrix dx = b.dxProj(), dxRz = dx.sliceCols(0, 2 * h), dxR = dx.sliceCols(0, h), dxZ = dx.sliceCols(h, 2 * h);
-        Matrix dxN = dx.sliceCols(2 * h, 3 * h);
-        Matrix dhRz = b.dhProj().sliceCols(0, 2 * h), dhN = b.dhProj().sliceCols(2 * h, 3 * h);
+        Matrix dx = b.dxProj();
+        boolean trains = dx != null;            // forward-only steps (inference) bind no backward buffers
+        Matrix dxRz = trains ? dx.sliceCols(0, 2 * h) : null, dxR = trains ? dx.sliceCols(0, h) : null;
+        Matrix dxZ = trains ? dx.sliceCols(h, 2 * h) : null, dxN = trains ? dx.sliceCols(2 * h, 3 * h) : null;
+        Matrix dhRz = trains ? b.dhProj().sliceCols(0, 2 * h) : null, dhN = trains ? b.dhProj().sliceCols(2 * h, 3 * h) : null;
         Matrix tmp = b.scratch();
         return new CellStep() {
             @Override

@@ -28,7 +28,9 @@ public final class LstmCell extends SizedCell {
         Matrix sIf = s.sliceCols(0, 2 * h), i = s.sliceCols(0, h), f = s.sliceCols(h, 2 * h);
         Matrix g = s.sliceCols(2 * h, 3 * h), o = s.sliceCols(3 * h, 4 * h), tc = s.sliceCols(4 * h, 5 * h);
         Matrix dx = b.dxProj();
-        Matrix di = dx.sliceCols(0, h), df = dx.sliceCols(h, 2 * h), dg = dx.sliceCols(2 * h, 3 * h), dO = dx.sliceCols(3 * h, 4 * h);
+        boolean trains = dx != null;            // forward-only steps (inference) bind no backward buffers
+        Matrix di = trains ? dx.sliceCols(0, h) : null, df = trains ? dx.sliceCols(h, 2 * h) : null;
+        Matrix dg = trains ? dx.sliceCols(2 * h, 3 * h) : null, dO = trains ? dx.sliceCols(3 * h, 4 * h) : null;
         Matrix tmp = b.scratch();
         return new CellStep() {
             @Override

@@ -1,5 +1,6 @@
 package dev.rnn.models.layers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,6 +104,33 @@ class RecurrentLayerTest {
     private static void assertRowsClose(Matrix expected, Matrix actual, String what) {
         for (int c = 0; c < expected.cols(); c++) {
             assertEquals(expected.get(0, c), actual.get(0, c), 1e-5 * (1 + Math.abs(expected.get(0, c))), what + " column " + c);
+        }
+    }
+
+    /** A one-step sequence is one cell step: the layer's output equals the cell run by hand on the projections. */
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void aLengthOneSequenceIsOneCellStep(CellKind kind) {
+        Kernels k = Kernels.preferred();
+        try (LayerFixture f = new LayerFixture(k, kind, 1, 4, 5, 9, true, false, 21); Arena arena = Arena.ofConfined()) {
+            Matrix out = f.layer.forward(f.input, f.h0, f.c0, null);
+            int g = kind.gates() * f.hidden;
+            Matrix xProj = Matrix.allocate(arena, f.batch, g), hProj = Matrix.allocate(arena, f.batch, g);
+            k.gemmTransB(f.input, f.params.weightIh(), xProj, false);
+            k.addRowVector(f.params.biasIh(), xProj);
+            k.gemmTransB(f.h0, f.params.weightHh(), hProj, false);
+            k.addRowVector(f.params.biasHh(), hProj);
+            Matrix h = Matrix.allocate(arena, f.batch, f.hidden), c = kind.hasCellState() ? Matrix.allocate(arena, f.batch, f.hidden) : null;
+            var cell = kind.cell(f.inputSize, f.hidden);
+            var step = cell.bind(new dev.rnn.core.cells.StepBuffers(xProj, hProj, f.h0, f.c0,
+                    Matrix.allocate(arena, f.batch, cell.savedWidth()), h, c, null, null, null, null, null,
+                    Matrix.allocate(arena, f.batch, f.hidden)));
+            step.forward(k);
+            assertArrayEquals(h.toArray(), out.toArray(), kind + " output");
+            assertArrayEquals(h.toArray(), f.layer.finalHidden().toArray(), kind + " h_n");
+            if (c != null) {
+                assertArrayEquals(c.toArray(), f.layer.finalCell().toArray(), kind + " c_n");
+            }
         }
     }
 
