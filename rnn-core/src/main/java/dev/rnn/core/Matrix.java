@@ -193,6 +193,10 @@ public final class Matrix {
 
     /** Sets every element to {@code value}. */
     public void fill(float value) {
+        if (Float.floatToRawIntBits(value) == 0 && isContiguous()) {
+            segment.fill((byte) 0);   // +0.0f is all zero bytes: one bulk fill (gradients are zeroed every update)
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             long base = offset(r, 0);
             for (int c = 0; c < cols; c++) {

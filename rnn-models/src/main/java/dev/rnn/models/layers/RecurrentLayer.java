@@ -49,10 +49,10 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Matrix carry;    // 2·B×H: dh and dc of masked rows, carried past the step
     private final Matrix[] hViews; // h_t, B×H each
     private final Matrix[] dxViews; // rows of dxProj for step t
-    private final CellStep[] steps;
+    private final CellStep[] cellSteps;
 
     private Matrix input;
-    private int steps0;
+    private int lastSteps;
     private int[] lengths;
 
     public RecurrentLayer(Kernels kernels, RecurrentCell cell, CellParameters params, int maxSteps, int batch) {
@@ -90,11 +90,11 @@ public final class RecurrentLayer implements AutoCloseable {
             hViews[t] = states.sliceRows(t * batch, (t + 1) * batch);
         }
         dxViews = new Matrix[maxSteps];
-        steps = new CellStep[maxSteps];
+        cellSteps = new CellStep[maxSteps];
         for (int t = 0; t < maxSteps; t++) {
             Matrix rows = xProj.sliceRows(t * batch, (t + 1) * batch);
             dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
-            steps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
+            cellSteps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
                     saved.sliceRows(t * batch, (t + 1) * batch), hViews[t + 1], lstm ? block(cells, t + 1) : null,
                     dh, dc, dxViews[t], gru ? dhProj : dxViews[t], dhPrev, scratch));
         }
@@ -128,7 +128,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         checkLengths(lengths, t1);
         this.input = input;
-        this.steps0 = t1;
+        this.lastSteps = t1;
         this.lengths = lengths;
         Kernels k = kernels;
         Matrix xp = xProj.sliceRows(0, t1 * batch);
@@ -145,7 +145,7 @@ public final class RecurrentLayer implements AutoCloseable {
             if (params.hasBias()) {
                 k.addRowVector(params.biasHh(), hProj);
             }
-            steps[t].forward(k);
+            cellSteps[t].forward(k);
             if (lengths != null) {
                 for (int b = 0; b < batch; b++) {
                     if (t >= lengths[b]) {
@@ -175,7 +175,7 @@ public final class RecurrentLayer implements AutoCloseable {
 
     /** h after the last step, B×H: each sequence's state at its own last valid step. */
     public Matrix finalHidden() {
-        return hViews[steps0];
+        return hViews[lastSteps];
     }
 
     /** c after the last step (LSTM), B×H. */
@@ -183,7 +183,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (cells == null) {
             throw new IllegalStateException(cell.kind() + " has no cell state");
         }
-        return block(cells, steps0);
+        return block(cells, lastSteps);
     }
 
     /**
@@ -219,7 +219,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (input == null) {
             throw new IllegalStateException("backward before forward");
         }
-        int t1 = steps0;
+        int t1 = lastSteps;
         if (dOutput != null && (dOutput.rows() != t1 * batch || dOutput.cols() != hidden)) {
             throw new IllegalArgumentException("dOutput must be " + (t1 * batch) + "×" + hidden + ", found " + dOutput.shape());
         }
@@ -274,7 +274,7 @@ public final class RecurrentLayer implements AutoCloseable {
                     }
                 }
             }
-            steps[t].backward(k);
+            cellSteps[t].backward(k);
             Matrix dHp = dhProj != null ? dhProj : dxViews[t];
             if (anyMasked) {
                 for (int b = 0; b < batch; b++) {
