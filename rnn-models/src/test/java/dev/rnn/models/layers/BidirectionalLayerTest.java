@@ -1,9 +1,9 @@
 package dev.rnn.models.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.GradientCheck;
 import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
@@ -93,35 +93,11 @@ class BidirectionalLayerTest {
                     targets.add(x);
                     grads.add(dx);
                     for (int i = 0; i < targets.size(); i++) {
-                        check(layer, x, r, targets.get(i), grads.get(i), rnd, kind + " " + merge + " tensor " + i);
+                        GradientCheck.directional(kind + " " + merge + " tensor " + i, targets.get(i), grads.get(i),
+                                () -> TestMatrices.dot(layer.forward(x, LENGTHS), r), rnd, 1e-2f);
                     }
                 }
             }
         }
-    }
-
-    private static void check(BidirectionalLayer layer, Matrix x, Matrix r, Matrix target, Matrix gradient, Random rnd, String what) {
-        float eps = 1e-2f;
-        float[] original = target.toArray(), g = gradient.toArray(), moved = new float[original.length];
-        float[] dir = new float[original.length];
-        double analytic = 0;
-        for (int i = 0; i < dir.length; i++) {
-            dir[i] = rnd.nextFloat() * 2 - 1;
-            analytic += (double) g[i] * dir[i];
-        }
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] + eps * dir[i];
-        }
-        target.copyFrom(moved);
-        double plus = TestMatrices.dot(layer.forward(x, LENGTHS), r);
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] - eps * dir[i];
-        }
-        target.copyFrom(moved);
-        double minus = TestMatrices.dot(layer.forward(x, LENGTHS), r);
-        target.copyFrom(original);
-        double numeric = (plus - minus) / (2.0 * eps);
-        double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3;
-        assertTrue(Math.abs(analytic - numeric) <= tol, what + ": analytic " + analytic + " vs numeric " + numeric);
     }
 }

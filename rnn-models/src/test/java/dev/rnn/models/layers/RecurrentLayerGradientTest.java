@@ -1,10 +1,9 @@
 package dev.rnn.models.layers;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.GradientCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -61,8 +60,8 @@ class RecurrentLayerGradientTest {
                     names.add("c0");
                 }
                 for (int i = 0; i < targets.size(); i++) {
-                    check(f, kernels.name() + " " + kind + " " + names.get(i), targets.get(i), gradients.get(i), rnd,
-                            kind == CellKind.RNN_RELU ? 1e-3f : 1e-2f);
+                    GradientCheck.directional(kernels.name() + " " + kind + " " + names.get(i), targets.get(i),
+                            gradients.get(i), f::loss, rnd, kind == CellKind.RNN_RELU ? 1e-3f : 1e-2f);
                 }
             }
         }
@@ -72,32 +71,5 @@ class RecurrentLayerGradientTest {
         Matrix c = Matrix.allocate(f.arena, m.rows(), m.cols());
         c.copyFrom(m);
         return c;
-    }
-
-    private static void check(LayerFixture f, String what, Matrix target, Matrix gradient, Random rnd, float eps) {
-        float[] original = target.toArray();
-        float[] direction = new float[original.length];
-        double analytic = 0;
-        float[] g = gradient.toArray();
-        for (int i = 0; i < direction.length; i++) {
-            direction[i] = rnd.nextFloat() * 2 - 1;
-            analytic += (double) g[i] * direction[i];
-        }
-        float[] moved = new float[original.length];
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] + eps * direction[i];
-        }
-        target.copyFrom(moved);
-        double plus = f.loss();
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] - eps * direction[i];
-        }
-        target.copyFrom(moved);
-        double minus = f.loss();
-        target.copyFrom(original);
-        double numeric = (plus - minus) / (2.0 * eps);
-        double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3;
-        assertTrue(Math.abs(analytic - numeric) <= tol,
-                what + ": analytic " + analytic + " vs numeric " + numeric + " (tolerance " + tol + ")");
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.models.GradientCheck;
 import dev.rnn.models.TestMatrices;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
@@ -87,28 +88,8 @@ class StackedLayersTest {
                 targets.add(x);
                 gradients.add(dx);
                 for (int i = 0; i < targets.size(); i++) {
-                    float eps = 1e-2f;
-                    Matrix target = targets.get(i);
-                    float[] orig = target.toArray(), g = gradients.get(i).toArray(), moved = new float[orig.length];
-                    float[] dir = new float[orig.length];
-                    double analytic = 0;
-                    for (int j = 0; j < dir.length; j++) {
-                        dir[j] = rnd.nextFloat() * 2 - 1;
-                        analytic += (double) g[j] * dir[j];
-                        moved[j] = orig[j] + eps * dir[j];
-                    }
-                    target.copyFrom(moved);
-                    double plus = TestMatrices.dot(stack.forward(x, LENGTHS, true), r);
-                    for (int j = 0; j < dir.length; j++) {
-                        moved[j] = orig[j] - eps * dir[j];
-                    }
-                    target.copyFrom(moved);
-                    double minus = TestMatrices.dot(stack.forward(x, LENGTHS, true), r);
-                    target.copyFrom(orig);
-                    double numeric = (plus - minus) / (2.0 * eps);
-                    // the bound of RecurrentLayerGradientTest
-                    double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3;
-                    assertTrue(Math.abs(analytic - numeric) <= tol, "tensor " + i + ": analytic " + analytic + " vs numeric " + numeric);
+                    GradientCheck.directional("tensor " + i, targets.get(i), gradients.get(i),
+                            () -> TestMatrices.dot(stack.forward(x, LENGTHS, true), r), rnd, 1e-2f);
                 }
             }
         }
