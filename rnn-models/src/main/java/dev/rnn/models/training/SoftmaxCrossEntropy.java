@@ -55,9 +55,19 @@ public final class SoftmaxCrossEntropy {
      * on counted rows, 0 on the others.
      */
     public double lossAndGradient(Matrix logits, int[] targets, Matrix dLogits) {
-        double loss = loss(logits, targets);
-        int n = counted(targets);
-        kernels.softmax(logits, dLogits);
+        check(logits, targets);
+        // one log-softmax pass serves both: the loss is −logSoftmax at the target (the same bits as
+        // crossEntropy's log Σ − (x − max)), the gradient exp(logSoftmax) − one-hot
+        kernels.logSoftmax(logits, dLogits);
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] >= 0) {
+                sum += -dLogits.get(i, targets[i]);
+                n++;
+            }
+        }
+        kernels.exp(dLogits, dLogits);
         float inv = n == 0 ? 0f : 1f / n;
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] < 0) {
@@ -69,8 +79,9 @@ public final class SoftmaxCrossEntropy {
             }
         }
         kernels.scale(inv, dLogits, dLogits);
-        return loss;
+        return n == 0 ? Double.NaN : sum / n;
     }
+
 
     /** e^(mean cross-entropy). */
     public double perplexity(Matrix logits, int[] targets) {
