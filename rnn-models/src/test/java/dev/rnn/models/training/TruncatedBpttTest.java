@@ -20,6 +20,13 @@ class TruncatedBpttTest {
     private static final int I = 4;
     private static final int H = 5;
 
+    /** PyTorch-default parameters from the given seed. */
+    private static CellParameters parameters(Arena arena, CellKind kind, long seed) {
+        CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
+        new Initializers(seed).pytorchDefault(p);
+        return p;
+    }
+
     /** With k1 = k2 ≥ T, truncated BPTT is full BPTT: the same outputs and the same gradients. */
     @ParameterizedTest
     @EnumSource(CellKind.class)
@@ -27,8 +34,7 @@ class TruncatedBpttTest {
         Kernels k = Kernels.preferred();
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(5);
-            CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
-            new Initializers(5).pytorchDefault(p);
+            CellParameters p = parameters(arena, kind, 5);
             Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f), dOut = TestMatrices.random(arena, T * B, H, rnd, 1f);
             CellParameters full = p.zerosLike(arena), truncated = p.zerosLike(arena);
             Matrix dxFull = Matrix.allocate(arena, T * B, I), dxTrunc = Matrix.allocate(arena, T * B, I);
@@ -55,8 +61,7 @@ class TruncatedBpttTest {
         Kernels k = Kernels.preferred();
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(6);
-            CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
-            new Initializers(6).pytorchDefault(p);
+            CellParameters p = parameters(arena, kind, 6);
             Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f);
             try (RecurrentLayer a = new RecurrentLayer(k, kind.cell(I, H), p, T, B);
                  RecurrentLayer b = new RecurrentLayer(k, kind.cell(I, H), p, 5, B);
@@ -84,8 +89,7 @@ class TruncatedBpttTest {
         int k2 = 4;
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(7);
-            CellParameters p = CellParameters.allocate(arena, kind, I, H, true);
-            new Initializers(7).pytorchDefault(p);
+            CellParameters p = parameters(arena, kind, 7);
             Matrix x = TestMatrices.random(arena, T * B, I, rnd, 1f), dOut = TestMatrices.random(arena, T * B, H, rnd, 1f);
             CellParameters truncated = p.zerosLike(arena), reference = p.zerosLike(arena);
             try (RecurrentLayer a = new RecurrentLayer(k, kind.cell(I, H), p, T, B);
