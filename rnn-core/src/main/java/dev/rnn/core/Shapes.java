@@ -21,6 +21,13 @@ public final class Shapes {
         requireSameShape(op, a, c);
     }
 
+    /** Checks that matrix {@code name} is rows×cols. */
+    public static void require(String name, Matrix m, int rows, int cols) {
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new IllegalArgumentException(name + " must be " + rows + "×" + cols + ", found " + m.shape());
+        }
+    }
+
     /** A vector is a matrix with one row. */
     public static void requireVector(String op, String name, Matrix v, int length) {
         if (v.rows() != 1 || v.cols() != length) {

@@ -1,6 +1,7 @@
 package dev.rnn.core.cells;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.Shapes;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,6 +43,27 @@ public final class CellParameters {
         return new CellParameters(kind, inputSize, hiddenSize,
                 Matrix.allocate(arena, g, inputSize), Matrix.allocate(arena, g, hiddenSize),
                 bias ? Matrix.vector(arena, g) : null, bias ? Matrix.vector(arena, g) : null);
+    }
+
+    /**
+     * Parameters over existing matrices (for example tensors mapped from a model file), used as they
+     * are, not copied. Shapes must be G·H×I, G·H×H and 1×G·H; the biases are both given or both null.
+     */
+    public static CellParameters of(CellKind kind, Matrix weightIh, Matrix weightHh, Matrix biasIh, Matrix biasHh) {
+        int hidden = weightHh.cols(), input = weightIh.cols(), g = kind.gates() * hidden;
+        if (hidden < 1 || input < 1) {
+            throw new IllegalArgumentException("input and hidden sizes must be ≥ 1, found " + input + " and " + hidden);
+        }
+        Shapes.require("weight_ih", weightIh, g, input);
+        Shapes.require("weight_hh", weightHh, g, hidden);
+        if ((biasIh == null) != (biasHh == null)) {
+            throw new IllegalArgumentException("bias_ih and bias_hh must both be given or both be absent");
+        }
+        if (biasIh != null) {
+            Shapes.require("bias_ih", biasIh, 1, g);
+            Shapes.require("bias_hh", biasHh, 1, g);
+        }
+        return new CellParameters(kind, input, hidden, weightIh, weightHh, biasIh, biasHh);
     }
 
     /** Zeroed parameters of the same kind, sizes and bias, for example to hold gradients. */

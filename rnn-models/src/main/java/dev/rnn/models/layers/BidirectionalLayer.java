@@ -77,10 +77,19 @@ public final class BidirectionalLayer implements AutoCloseable {
      * (T·B)×outputSize(), zero past each sequence's length; valid until the next call.
      */
     public Matrix forward(Matrix input, int[] lengths) {
+        return forward(input, null, null, null, null, lengths);
+    }
+
+    /**
+     * As {@link #forward(Matrix, int[])} from given initial states (B×H each, null for zeros; c only
+     * for LSTM). The backward direction starts from its state at each sequence's last valid step.
+     */
+    public Matrix forward(Matrix input, Matrix h0Forward, Matrix c0Forward, Matrix h0Backward, Matrix c0Backward,
+                          int[] lengths) {
         int t1 = input.rows() / batch;
-        forwardOut = forward.forward(input, null, null, lengths);
+        forwardOut = forward.forward(input, h0Forward, c0Forward, lengths);
         reverse(input, reversedInput, t1, lengths);
-        Matrix revOut = backward.forward(reversedInput.sliceRows(0, t1 * batch), null, null, lengths);
+        Matrix revOut = backward.forward(reversedInput.sliceRows(0, t1 * batch), h0Backward, c0Backward, lengths);
         Matrix bOut = backwardOut.sliceRows(0, t1 * batch);
         reverse(revOut, bOut, t1, lengths);
         this.steps = t1;

@@ -36,6 +36,7 @@ public final class StackedLayers implements AutoCloseable {
     private final Matrix[] dropped;     // per level ≥ 1: the masked input
     private final Matrix[] summed;      // per level ≥ 1 with residual: output + input
     private final Matrix[] dInputs;     // per level ≥ 1: ∂loss/∂(level input)
+    private final int[] firstState;     // per level: index of its first direction in h0 / h_n; then the total
     private boolean lastTraining;
     private int steps;
 
@@ -58,6 +59,7 @@ public final class StackedLayers implements AutoCloseable {
         dropped = new Matrix[n];
         summed = new Matrix[n];
         dInputs = new Matrix[n];
+        firstState = new int[n + 1];
         int previousOut = -1;
         for (int l = 0; l < n; l++) {
             Level level = levels.get(l);
@@ -83,11 +85,23 @@ public final class StackedLayers implements AutoCloseable {
                 }
             }
             previousOut = out;
+            firstState[l + 1] = firstState[l] + (level.bidirectional() ? 2 : 1);
         }
     }
 
     /** Runs every level over input ((T·B)×I) from zero states; dropout only when {@code training}. */
     public Matrix forward(Matrix input, int[] lengths, boolean training) {
+        return forward(input, null, null, lengths, training);
+    }
+
+    /**
+     * Runs every level from the initial states h0 and c0, each (S·B)×H with S = levels·directions in
+     * PyTorch's order (level by level, forward direction first; PyTorch's (S, B, H) tensor flattened),
+     * or null for zeros; c0 only for LSTM. States need every level to have the same hidden size H.
+     */
+    public Matrix forward(Matrix input, Matrix h0, Matrix c0, int[] lengths, boolean training) {
+        checkStates("h0", h0);
+        checkStates("c0", c0);
         steps = input.rows() / batch;
         int rows = steps * batch;
         lastTraining = training && dropout > 0;
@@ -104,8 +118,10 @@ public final class StackedLayers implements AutoCloseable {
                 kernels.mul(x, mask, in);
                 x = in;
             }
-            Matrix out = layers.get(l) instanceof BidirectionalLayer bi ? bi.forward(x, lengths)
-                    : ((RecurrentLayer) layers.get(l)).forward(x, null, null, lengths);
+            int s0 = firstState[l];
+            Matrix out = layers.get(l) instanceof BidirectionalLayer bi
+                    ? bi.forward(x, stateBlock(h0, s0), stateBlock(c0, s0), stateBlock(h0, s0 + 1), stateBlock(c0, s0 + 1), lengths)
+                    : ((RecurrentLayer) layers.get(l)).forward(x, stateBlock(h0, s0), stateBlock(c0, s0), lengths);
             if (l > 0 && residual) {
                 Matrix sum = summed[l].sliceRows(0, rows);
                 kernels.add(out, x, sum);
@@ -114,6 +130,57 @@ public final class StackedLayers implements AutoCloseable {
             x = out;
         }
         return x;
+    }
+
+    /** S·B, the rows of h0, c0 and the final states: S = Σ directions over the levels. */
+    public int stateRows() {
+        return firstState[levels.size()] * batch;
+    }
+
+    /**
+     * Copies the states after the last forward into hN (and cN for LSTM, unless null), each
+     * (S·B)×H in the order of h0: PyTorch's h_n and c_n. A sequence's state is taken at its own last
+     * valid step; the backward direction's at step 0.
+     */
+    public void finalStates(Matrix hN, Matrix cN) {
+        checkStates("h_n", hN);
+        checkStates("c_n", cN);
+        for (int l = 0; l < layers.size(); l++) {
+            int s0 = firstState[l];
+            RecurrentLayer[] dirs = layers.get(l) instanceof BidirectionalLayer bi
+                    ? new RecurrentLayer[] {bi.forwardLayer(), bi.backwardLayer()}
+                    : new RecurrentLayer[] {(RecurrentLayer) layers.get(l)};
+            for (int d = 0; d < dirs.length; d++) {
+                stateBlock(hN, s0 + d).copyFrom(dirs[d].finalHidden());
+                if (cN != null) {
+                    stateBlock(cN, s0 + d).copyFrom(dirs[d].finalCell());
+                }
+            }
+        }
+    }
+
+    private Matrix stateBlock(Matrix states, int index) {
+        return states == null ? null : states.sliceRows(index * batch, (index + 1) * batch);
+    }
+
+    private void checkStates(String name, Matrix states) {
+        if (states == null) {
+            return;
+        }
+        int hidden = levels.get(0).forwardParams().hiddenSize();
+        for (Level level : levels) {
+            if (level.forwardParams().hiddenSize() != hidden) {
+                throw new IllegalArgumentException(name + " needs every level to have the same hidden size");
+            }
+        }
+        if (states.rows() != stateRows() || states.cols() != hidden) {
+            throw new IllegalArgumentException(name + " must be " + stateRows() + "×" + hidden + " (levels·directions·batch × hidden), found "
+                    + states.shape());
+        }
+        if (name.startsWith("c") && !levels.get(0).forwardParams().kind().hasCellState()) {
+            throw new IllegalArgumentException(name + " given for " + levels.get(0).forwardParams().kind()
+                    + " levels, which have no cell state");
+        }
     }
 
     /**

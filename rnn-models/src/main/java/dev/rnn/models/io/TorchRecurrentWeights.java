@@ -1,0 +1,157 @@
+package dev.rnn.models.io;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.models.layers.StackedLayers;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The weights of a PyTorch {@code nn.RNN}, {@code nn.LSTM} or {@code nn.GRU} as its
+ * {@code state_dict()} names them: per layer k, {@code weight_ih_l{k}} (G·H×I for k = 0, G·H×D·H
+ * after), {@code weight_hh_l{k}} (G·H×H) and the optional 1-D {@code bias_ih_l{k}},
+ * {@code bias_hh_l{k}} (G·H), with suffix {@code _reverse} for the backward direction (D = 2). The
+ * {@code __metadata__} key {@code mode} names the cell as PyTorch does (RNN_TANH, RNN_RELU, LSTM,
+ * GRU); without it the cell follows from G (1: RNN_TANH, 3: GRU, 4: LSTM).
+ *
+ * <p>{@link #levels()} holds one {@link StackedLayers.Level} per layer, ready for a stack with
+ * {@code MergeMode.CONCAT}, whose outputs and states then match the PyTorch module's.
+ */
+public record TorchRecurrentWeights(CellKind kind, int inputSize, int hiddenSize, int layers, boolean bidirectional,
+                                    boolean bias, List<StackedLayers.Level> levels) {
+
+    /** The {@code __metadata__} key naming the cell. */
+    public static final String MODE_KEY = "mode";
+
+    public TorchRecurrentWeights {
+        levels = List.copyOf(levels);
+    }
+
+    /** Wraps the parameters of a stack built here, for {@link #addTo} (all levels of one kind and size). */
+    public static TorchRecurrentWeights of(List<StackedLayers.Level> levels) {
+        CellParameters first = levels.get(0).forwardParams();
+        return new TorchRecurrentWeights(first.kind(), first.inputSize(), first.hiddenSize(), levels.size(),
+                levels.get(0).bidirectional(), first.hasBias(), levels);
+    }
+
+    /** Directions per layer, 1 or 2. */
+    public int directions() {
+        return bidirectional ? 2 : 1;
+    }
+
+    /**
+     * Reads the state_dict in {@code file}. F32 weights stay mapped; other float types are
+     * converted. Any missing, unexpected or wrongly shaped tensor is an error naming it.
+     */
+    public static TorchRecurrentWeights read(SafetensorsFile file) throws SafetensorsException {
+        if (!file.contains("weight_hh_l0") || !file.contains("weight_ih_l0")) {
+            throw new SafetensorsException(file.path(), "missing tensor '" + (file.contains("weight_ih_l0") ? "weight_hh_l0" : "weight_ih_l0")
+                    + "': not the state_dict of a PyTorch nn.RNN, nn.LSTM or nn.GRU");
+        }
+        TensorInfo hh = file.info("weight_hh_l0");
+        TensorInfo ih = file.info("weight_ih_l0");
+        if (hh.rank() != 2 || hh.dim(1) < 1 || hh.dim(1) > Integer.MAX_VALUE / 4) {
+            throw new SafetensorsException(file.path(), "tensor 'weight_hh_l0' has shape " + hh.shapeString()
+                    + ", expected [G·H, H] with H ≥ 1");
+        }
+        if (ih.rank() != 2 || ih.dim(1) < 1 || ih.dim(1) > Integer.MAX_VALUE) {
+            throw new SafetensorsException(file.path(), "tensor 'weight_ih_l0' has shape " + ih.shapeString()
+                    + ", expected [G·H, I] with I ≥ 1");
+        }
+        int hidden = (int) hh.dim(1), input = (int) ih.dim(1);
+        CellKind kind = kind(file, hh, hidden);
+        int g = kind.gates() * hidden;
+        boolean bidirectional = file.contains("weight_ih_l0_reverse") || file.contains("weight_hh_l0_reverse");
+        boolean bias = file.contains("bias_ih_l0") || file.contains("bias_hh_l0");
+        int directions = bidirectional ? 2 : 1;
+        int layers = 0;
+        while (file.contains("weight_ih_l" + layers) || file.contains("weight_hh_l" + layers)) {
+            layers++;
+        }
+        Set<String> used = new HashSet<>();
+        List<StackedLayers.Level> levels = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            int in = k == 0 ? input : directions * hidden;
+            CellParameters[] dirs = new CellParameters[2];
+            for (int d = 0; d < directions; d++) {
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                Matrix wIh = file.floats(track(used, "weight_ih" + suffix), g, in);
+                Matrix wHh = file.floats(track(used, "weight_hh" + suffix), g, hidden);
+                Matrix bIh = bias ? file.floats(track(used, "bias_ih" + suffix), g) : null;
+                Matrix bHh = bias ? file.floats(track(used, "bias_hh" + suffix), g) : null;
+                dirs[d] = CellParameters.of(kind, wIh, wHh, bIh, bHh);
+            }
+            levels.add(new StackedLayers.Level(dirs[0], dirs[1]));
+        }
+        for (String name : file.names()) {
+            if (!used.contains(name)) {
+                String why = name.startsWith("weight_hr") ? " (LSTM projections, proj_size > 0, are not supported)"
+                        : name.startsWith("bias") && !bias ? " (bias_ih_l0 and bias_hh_l0 are absent)"
+                        : name.endsWith("_reverse") && !bidirectional ? " (layer 0 has no reverse direction)" : "";
+                throw new SafetensorsException(file.path(), "unexpected tensor '" + name + "' in a PyTorch "
+                        + kind + " state_dict of " + layers + " layer(s)" + why);
+            }
+        }
+        return new TorchRecurrentWeights(kind, input, hidden, layers, bidirectional, bias, levels);
+    }
+
+    private static String track(Set<String> used, String name) {
+        used.add(name);
+        return name;
+    }
+
+    private static CellKind kind(SafetensorsFile file, TensorInfo hh, int hidden) throws SafetensorsException {
+        String mode = file.metadata().get(MODE_KEY);
+        if (mode != null) {
+            CellKind kind;
+            try {
+                kind = CellKind.valueOf(mode);
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file.path(), "metadata mode '" + mode + "' is not one of "
+                        + Arrays.toString(CellKind.values()));
+            }
+            if (hh.dim(0) != (long) kind.gates() * hidden) {
+                throw new SafetensorsException(file.path(), "tensor 'weight_hh_l0' has shape " + hh.shapeString() + ", expected ["
+                        + kind.gates() * hidden + ", " + hidden + "] for mode " + mode);
+            }
+            return kind;
+        }
+        long g = hh.dim(0);
+        if (g == hidden) {
+            return CellKind.RNN_TANH;
+        } else if (g == 3L * hidden) {
+            return CellKind.GRU;
+        } else if (g == 4L * hidden) {
+            return CellKind.LSTM;
+        }
+        throw new SafetensorsException(file.path(), "tensor 'weight_hh_l0' has shape " + hh.shapeString() + ": " + g
+                + " rows are not 1, 3 or 4 times the hidden size " + hidden + " (RNN, GRU or LSTM)");
+    }
+
+    /** Adds these weights under PyTorch's names, and {@code mode}, to {@code writer}. */
+    public SafetensorsWriter addTo(SafetensorsWriter writer) {
+        writer.metadata(MODE_KEY, kind.name());
+        long g = (long) kind.gates() * hiddenSize;
+        for (int k = 0; k < levels.size(); k++) {
+            StackedLayers.Level level = levels.get(k);
+            CellParameters[] dirs = level.bidirectional()
+                    ? new CellParameters[] {level.forwardParams(), level.backwardParams()}
+                    : new CellParameters[] {level.forwardParams()};
+            for (int d = 0; d < dirs.length; d++) {
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                CellParameters p = dirs[d];
+                writer.put("weight_ih" + suffix, p.weightIh());
+                writer.put("weight_hh" + suffix, p.weightHh());
+                if (p.hasBias()) {
+                    writer.put("bias_ih" + suffix, p.biasIh(), Dtype.F32, g);
+                    writer.put("bias_hh" + suffix, p.biasHh(), Dtype.F32, g);
+                }
+            }
+        }
+        return writer;
+    }
+}
