@@ -162,6 +162,8 @@ public final class SafetensorsFile implements AutoCloseable {
             if (p.nextToken() != null) {
                 throw new SafetensorsException(file, "header has text after its JSON object");
             }
+        } catch (SafetensorsException e) {
+            throw e;
         } catch (StreamReadException e) {
             String m = e.getOriginalMessage();
             if (m != null && m.startsWith("Duplicate field")) {
