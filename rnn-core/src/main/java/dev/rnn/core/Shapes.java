@@ -28,6 +28,40 @@ public final class Shapes {
         }
     }
 
+    /** Checks the arguments of {@code Kernels.packedGemv}. */
+    public static void requirePackedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y) {
+        if (colFrom < 0 || colTo > w.paddedCols() || colFrom > colTo || colFrom % PackedMatrix.BLOCK != 0
+                || colTo % PackedMatrix.BLOCK != 0) {
+            throw new IllegalArgumentException("packedGemv: columns [" + colFrom + ", " + colTo + ") are not whole blocks of "
+                    + PackedMatrix.BLOCK + " within the " + w.paddedCols() + " padded columns");
+        }
+        if (x.rows() != 1 || x.cols() < colTo || !x.isContiguous()) {
+            throw new IllegalArgumentException("packedGemv: x must be a contiguous 1×m vector with m ≥ " + colTo + ", found " + x.shape());
+        }
+        requireVector("packedGemv", "y", y, w.rows());
+        if (bias != null) {
+            requireVector("packedGemv", "bias", bias, w.rows());
+        }
+    }
+
+    /** Checks gates B×4H, c and h B×H for {@code Kernels.lstmUpdate}. */
+    public static void requireLstmUpdate(Matrix gates, Matrix c, Matrix h) {
+        requireSameShape("lstmUpdate", c, h);
+        if (gates.rows() != c.rows() || gates.cols() != 4 * c.cols()) {
+            throw new IllegalArgumentException("lstmUpdate: gates must be " + c.rows() + "×" + 4 * c.cols() + " for states "
+                    + c.shape() + ", found " + gates.shape());
+        }
+    }
+
+    /** Checks rz B×2H and nx, nh, h B×H for {@code Kernels.gruUpdate}. */
+    public static void requireGruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h) {
+        requireSameShape("gruUpdate", nx, nh, h);
+        if (rz.rows() != h.rows() || rz.cols() != 2 * h.cols()) {
+            throw new IllegalArgumentException("gruUpdate: rz must be " + h.rows() + "×" + 2 * h.cols() + " for states "
+                    + h.shape() + ", found " + rz.shape());
+        }
+    }
+
     /** A vector is a matrix with one row. */
     public static void requireVector(String op, String name, Matrix v, int length) {
         if (v.rows() != 1 || v.cols() != length) {

@@ -20,6 +20,9 @@ final class SimdConstants {
 
     static final VectorSpecies<Float> SPECIES = chooseSpecies();
 
+    /** Ints in a vector of the same width (bfloat16 pairs are loaded as ints). */
+    static final VectorSpecies<Integer> INT_SPECIES = VectorSpecies.of(int.class, SPECIES.vectorShape());
+
     /** Floats per vector. */
     static final int LANES = SPECIES.length();
 

@@ -1,6 +1,7 @@
 package dev.rnn.simd;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.Shapes;
 import dev.rnn.core.kernels.Kernels;
 
@@ -121,6 +122,24 @@ public final class SimdKernels implements Kernels {
     @Override
     public float sumOfSquares(Matrix x) {
         return SimdReductions.sumOfSquares(x);
+    }
+
+    @Override
+    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+        Shapes.requirePackedGemv(w, colFrom, colTo, x, bias, y);
+        SimdPackedGemv.gemv(w, colFrom, colTo, x, bias, y, accumulate);
+    }
+
+    @Override
+    public void lstmUpdate(Matrix gates, Matrix c, Matrix h) {
+        Shapes.requireLstmUpdate(gates, c, h);
+        SimdCellUpdates.lstm(gates, c, h);
+    }
+
+    @Override
+    public void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h) {
+        Shapes.requireGruUpdate(rz, nx, nh, h);
+        SimdCellUpdates.gru(rz, nx, nh, h);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.rnn.core.kernels;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.PackedMatrix;
 
 /**
  * The numerical kernels every cell and layer is written against. Two implementations exist:
@@ -122,6 +123,30 @@ public interface Kernels {
      * entry per row, {@code losses} at least one (extra entries are left alone); a target ≥ classes throws.
      */
     void crossEntropy(Matrix logits, int[] targets, float[] losses);
+
+    // ---- batch-1 streaming kernels ----
+
+    /**
+     * y (1×n) = W[:, colFrom..colTo)·x[colFrom..colTo) + bias over the n = w.rows() rows of a packed
+     * matrix, or y += that when {@code accumulate}. bias (1×n) may be null. colFrom and colTo are
+     * multiples of {@link PackedMatrix#BLOCK} within w.paddedCols(); x is a contiguous 1×m vector with
+     * m ≥ colTo, in the matrix's padded column positions.
+     */
+    void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate);
+
+    /**
+     * The LSTM state update in one pass, from pre-activation gates (B×4H, blocks i, f, g, o):
+     * c ← σ(f)⊙c + σ(i)⊙tanh(g), then h = σ(o)⊙tanh(c). c (B×H) is updated in place; h is B×H.
+     */
+    void lstmUpdate(Matrix gates, Matrix c, Matrix h);
+
+    /**
+     * The GRU state update in one pass: r = σ(rz[:, :H]), z = σ(rz[:, H:]), n = tanh(nx + r⊙nh),
+     * h ← (1 − z)⊙n + z⊙h, where rz (B×2H) holds the summed input and recurrent pre-activations of
+     * r and z, nx (B×H) the input part of n with b_in, nh (B×H) the recurrent part with b_hn. h
+     * (B×H) is updated in place.
+     */
+    void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h);
 
     // ---- selection ----
 

@@ -3,6 +3,7 @@ package dev.rnn.core.kernels;
 import static dev.rnn.core.Matrix.FLOAT;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.Shapes;
 
 /**
@@ -216,6 +217,59 @@ public final class ScalarKernels implements Kernels {
             }
         }
         return s;
+    }
+
+    // ---- batch-1 streaming kernels ----
+
+    @Override
+    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+        Shapes.requirePackedGemv(w, colFrom, colTo, x, bias, y);
+        for (int i = 0; i < w.rows(); i++) {
+            float s = 0f;
+            for (int j = colFrom; j < colTo; j++) {
+                s += w.get(i, j) * get(x, 0, j);
+            }
+            if (bias != null) {
+                s += get(bias, 0, i);
+            }
+            set(y, 0, i, accumulate ? get(y, 0, i) + s : s);
+        }
+    }
+
+    @Override
+    public void lstmUpdate(Matrix gates, Matrix c, Matrix h) {
+        Shapes.requireLstmUpdate(gates, c, h);
+        int n = c.cols();
+        for (int r = 0; r < c.rows(); r++) {
+            for (int j = 0; j < n; j++) {
+                float i = sigmoid(get(gates, r, j)), f = sigmoid(get(gates, r, n + j));
+                float g = tanh(get(gates, r, 2 * n + j)), o = sigmoid(get(gates, r, 3 * n + j));
+                float cell = f * get(c, r, j) + i * g;
+                set(c, r, j, cell);
+                set(h, r, j, o * tanh(cell));
+            }
+        }
+    }
+
+    @Override
+    public void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h) {
+        Shapes.requireGruUpdate(rz, nx, nh, h);
+        int n = h.cols();
+        for (int r = 0; r < h.rows(); r++) {
+            for (int j = 0; j < n; j++) {
+                float reset = sigmoid(get(rz, r, j)), update = sigmoid(get(rz, r, n + j));
+                float candidate = tanh(get(nx, r, j) + reset * get(nh, r, j));
+                set(h, r, j, (1 - update) * candidate + update * get(h, r, j));
+            }
+        }
+    }
+
+    private static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    }
+
+    private static float tanh(float x) {
+        return (float) Math.tanh(x);
     }
 
     // ---- activations ----

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.Random;
+import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -124,6 +126,122 @@ public abstract class KernelAccuracyContract {
                         accumulate ? toDouble(y0) : null, y);
             }
         }
+    }
+
+    // ---- batch-1 streaming kernels ----
+
+    @Property(tries = 60)
+    void packedGemvMatchesReference(@ForAll("length") int rows, @ForAll("length") int inputs, @ForAll("dim") int hidden,
+                                    @ForAll PackedMatrix.Format format, @ForAll("columnRange") int range,
+                                    @ForAll long seed, @ForAll("scale") float scale, @ForAll boolean withBias,
+                                    @ForAll boolean accumulate) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            PackedMatrix w = PackedMatrix.pack(arena, format, random(arena, rows, inputs, rnd, scale, true),
+                    random(arena, rows, hidden, rnd, scale, false));
+            int from = range == 2 ? w.partOffset(1) : 0, to = range == 1 ? w.partOffset(1) : w.paddedCols();
+            Matrix x = random(arena, 1, w.paddedCols(), rnd, scale, false);
+            for (int c = inputs; c < w.partOffset(1); c++) {
+                x.set(0, c, 0f);       // the padding of a packed vector holds zeros
+            }
+            Matrix bias = withBias ? random(arena, 1, rows, rnd, scale, false) : null;
+            Matrix y0 = random(arena, 1, rows, rnd, scale, false);
+            // the bias enters as one more term of the product (x extended by 1), so that the
+            // tolerance counts its magnitude and that of y0 separately
+            int k = to - from;
+            double[][] xd = new double[1][k + 1], wt = new double[k + 1][rows], c0 = new double[1][rows];
+            for (int c = from; c < to; c++) {
+                xd[0][c - from] = x.get(0, c);
+                for (int r = 0; r < rows; r++) {
+                    wt[c - from][r] = w.get(r, c);
+                }
+            }
+            xd[0][k] = 1;
+            for (int r = 0; r < rows; r++) {
+                wt[k][r] = withBias ? bias.get(0, r) : 0;
+                c0[0][r] = accumulate ? y0.get(0, r) : 0;
+            }
+            for (Kernels kernels : backends()) {
+                Matrix y = Matrix.allocate(arena, 1, rows);
+                y.copyFrom(y0);
+                kernels.packedGemv(w, from, to, x, bias, y, accumulate);
+                assertProduct(kernels.name() + " packedGemv " + format + " columns [" + from + ", " + to + ")", xd, wt, c0, y);
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> columnRange() {
+        return Arbitraries.of(0, 1, 2);   // all columns, the first part, the second part
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    @Property(tries = 60)
+    void lstmUpdateMatchesReference(@ForAll("batch") int batch, @ForAll("length") int hidden, @ForAll long seed,
+                                    @ForAll("scale") float scale, @ForAll boolean strided) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix gates = random(arena, batch, 4 * hidden, rnd, scale, strided);
+            Matrix c0 = random(arena, batch, hidden, rnd, scale, strided);
+            for (Kernels kernels : backends()) {
+                Matrix c = random(arena, batch, hidden, rnd, 1f, strided);
+                c.copyFrom(c0);
+                Matrix h = random(arena, batch, hidden, rnd, 1f, strided);
+                kernels.lstmUpdate(gates, c, h);
+                for (int b = 0; b < batch; b++) {
+                    for (int j = 0; j < hidden; j++) {
+                        double i = sigmoid(gates.get(b, j)), f = sigmoid(gates.get(b, hidden + j));
+                        double g = Math.tanh(gates.get(b, 2 * hidden + j)), o = sigmoid(gates.get(b, 3 * hidden + j));
+                        double cell = f * c0.get(b, j) + i * g, out = o * Math.tanh(cell);
+                        // each gate within 3 ulps, then two products and a sum
+                        double tolC = 10 * U * (Math.abs(f * c0.get(b, j)) + Math.abs(i * g)) + 1e-37;
+                        double tolH = 10 * U * Math.abs(out) + tolC + 1e-37;
+                        if (!(Math.abs(c.get(b, j) - cell) <= tolC) || !(Math.abs(h.get(b, j) - out) <= tolH)) {
+                            fail(kernels.name() + " lstmUpdate [" + b + "," + j + "]: c " + c.get(b, j) + " vs " + cell + " ± " + tolC
+                                    + ", h " + h.get(b, j) + " vs " + out + " ± " + tolH);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Property(tries = 60)
+    void gruUpdateMatchesReference(@ForAll("batch") int batch, @ForAll("length") int hidden, @ForAll long seed,
+                                   @ForAll("scale") float scale, @ForAll boolean strided) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix rz = random(arena, batch, 2 * hidden, rnd, scale, strided);
+            Matrix nx = random(arena, batch, hidden, rnd, scale, strided);
+            Matrix nh = random(arena, batch, hidden, rnd, scale, strided);
+            Matrix h0 = random(arena, batch, hidden, rnd, 1f, strided);
+            for (Kernels kernels : backends()) {
+                Matrix h = random(arena, batch, hidden, rnd, 1f, strided);
+                h.copyFrom(h0);
+                kernels.gruUpdate(rz, nx, nh, h);
+                for (int b = 0; b < batch; b++) {
+                    for (int j = 0; j < hidden; j++) {
+                        double r = sigmoid(rz.get(b, j)), z = sigmoid(rz.get(b, hidden + j));
+                        double arg = nx.get(b, j) + r * nh.get(b, j), n = Math.tanh(arg);
+                        double old = h0.get(b, j), want = (1 - z) * n + z * old;
+                        // tanh is 1-Lipschitz: the argument's rounding passes through at most unchanged
+                        double tolN = 6 * U * (Math.abs(nx.get(b, j)) + Math.abs(r * nh.get(b, j))) + 4 * U * Math.abs(n);
+                        double tol = tolN + 8 * U * (Math.abs(n) + Math.abs(old) + Math.abs(z * (old - n))) + 1e-37;
+                        if (!(Math.abs(h.get(b, j) - want) <= tol)) {
+                            fail(kernels.name() + " gruUpdate [" + b + "," + j + "]: " + h.get(b, j) + " vs " + want + " ± " + tol);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> batch() {
+        return Arbitraries.integers().between(1, 4);
     }
 
     // ---- elementwise ----

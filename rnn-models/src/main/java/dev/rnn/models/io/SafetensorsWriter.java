@@ -2,6 +2,7 @@ package dev.rnn.models.io;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.rnn.core.Bfloat16;
 import dev.rnn.core.Matrix;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -224,21 +225,11 @@ public final class SafetensorsWriter {
                 float v = m.get(r, c);
                 switch (e.dtype()) {
                     case F16 -> buf.putShort(Float.floatToFloat16(v));
-                    case BF16 -> buf.putShort(toBfloat16(v));
+                    case BF16 -> buf.putShort(Bfloat16.fromFloat(v));
                     default -> buf.putFloat(v);
                 }
             }
         }
-    }
-
-    /** Rounds to the nearest bfloat16, ties to even; NaN stays NaN. */
-    static short toBfloat16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
-        return (short) (rounded >>> 16);
     }
 
     private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
