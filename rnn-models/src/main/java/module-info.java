@@ -5,5 +5,6 @@ module dev.rnn.models {
 
     exports dev.rnn.models.io;
     exports dev.rnn.models.layers;
+    exports dev.rnn.models.streaming;
     exports dev.rnn.models.training;
 }

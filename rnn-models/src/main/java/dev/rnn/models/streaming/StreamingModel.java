@@ -1,0 +1,244 @@
+package dev.rnn.models.streaming;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.TorchRecurrentWeights;
+import dev.rnn.models.layers.StackedLayers;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A recurrent model prepared for streaming inference, one step at a time at batch 1: optional token
+ * embedding (V×I), a stack of one-directional levels (RNN, LSTM or GRU), optional output layer
+ * (logits = W·h + b, W V×H). Immutable and thread-safe once built: any number of threads may step
+ * their own {@link StreamSession}s over one model.
+ *
+ * <p>Weights are copied at build time into {@link PackedMatrix} layouts, F32 or BF16 (half the bytes
+ * streamed per step; arithmetic stays in float32), in an arena this model owns: {@link #close()}
+ * frees it, after which no session may step. Per level the input and recurrent weights are packed side
+ * by side, [W_ih | W_hh], so one pass over memory computes every gate.
+ */
+public final class StreamingModel implements AutoCloseable {
+
+    /**
+     * One level's packed weights [W_ih | W_hh] and summed bias (for GRU: of r and z only); GRU
+     * levels also keep row views for r, z and the candidate n, whose two biases stay apart.
+     */
+    record Level(CellKind kind, int inputSize, int hidden, PackedMatrix weights, Matrix bias,
+                 PackedMatrix resetUpdate, PackedMatrix candidate, Matrix candidateInputBias, Matrix candidateHiddenBias) {
+
+        int hiddenOffset() {
+            return weights.partOffset(1);
+        }
+    }
+
+    private final Kernels kernels;
+    private final Arena arena;
+    private final List<Level> levels;
+    private final Matrix embedding;   // V×I or null
+    private final PackedMatrix head;  // V×H or null
+    private final Matrix headBias;    // 1×V or null
+    private final PackedMatrix.Format format;
+
+    private StreamingModel(Kernels kernels, Arena arena, List<Level> levels, Matrix embedding, PackedMatrix head,
+                           Matrix headBias, PackedMatrix.Format format) {
+        this.kernels = kernels;
+        this.arena = arena;
+        this.levels = List.copyOf(levels);
+        this.embedding = embedding;
+        this.head = head;
+        this.headBias = headBias;
+        this.format = format;
+    }
+
+    public static Builder builder(Kernels kernels) {
+        return new Builder(kernels);
+    }
+
+    /** A model of the recurrent stack of a PyTorch module (no embedding, no output layer). */
+    public static StreamingModel of(Kernels kernels, TorchRecurrentWeights weights, PackedMatrix.Format format) {
+        Builder b = builder(kernels).format(format);
+        for (StackedLayers.Level level : weights.levels()) {
+            if (level.bidirectional()) {
+                throw new IllegalArgumentException("a bidirectional module cannot run one step at a time: "
+                        + "its backward direction needs the whole sequence");
+            }
+            b.level(level.forwardParams());
+        }
+        return b.build();
+    }
+
+    /** Collects the parts of a model; {@link #build()} copies and packs them. */
+    public static final class Builder {
+        private final Kernels kernels;
+        private final List<CellParameters> levels = new ArrayList<>();
+        private Matrix embedding, headWeight, headBias;
+        private PackedMatrix.Format format = PackedMatrix.Format.F32;
+
+        private Builder(Kernels kernels) {
+            this.kernels = kernels;
+        }
+
+        /** Adds a level above the previous ones. */
+        public Builder level(CellParameters params) {
+            levels.add(params);
+            return this;
+        }
+
+        /** Token input: row t of {@code table} (V×I) is the input for token t. */
+        public Builder embedding(Matrix table) {
+            this.embedding = table;
+            return this;
+        }
+
+        /** An output layer: logits (1×V) = h·weightᵀ + bias, weight V×H, bias 1×V or null. */
+        public Builder head(Matrix weight, Matrix bias) {
+            this.headWeight = weight;
+            this.headBias = bias;
+            return this;
+        }
+
+        public Builder format(PackedMatrix.Format format) {
+            this.format = format;
+            return this;
+        }
+
+        public StreamingModel build() {
+            if (levels.isEmpty()) {
+                throw new IllegalArgumentException("a streaming model needs at least one recurrent level");
+            }
+            if (embedding != null && embedding.cols() != levels.get(0).inputSize()) {
+                throw new IllegalArgumentException("embedding " + embedding.shape() + " does not feed level 0's "
+                        + levels.get(0).inputSize() + " inputs");
+            }
+            for (int l = 1; l < levels.size(); l++) {
+                if (levels.get(l).inputSize() != levels.get(l - 1).hiddenSize()) {
+                    throw new IllegalArgumentException("level " + l + " reads " + levels.get(l).inputSize()
+                            + " inputs but level " + (l - 1) + " outputs " + levels.get(l - 1).hiddenSize());
+                }
+            }
+            int top = levels.get(levels.size() - 1).hiddenSize();
+            if (headWeight != null && (headWeight.cols() != top
+                    || headBias != null && (headBias.rows() != 1 || headBias.cols() != headWeight.rows()))) {
+                throw new IllegalArgumentException("output layer " + headWeight.shape() + (headBias == null ? "" : " + " + headBias.shape())
+                        + " does not fit hidden size " + top);
+            }
+            Arena arena = Arena.ofShared();
+            try {
+                List<Level> packed = new ArrayList<>();
+                for (CellParameters p : levels) {
+                    packed.add(pack(arena, p, format));
+                }
+                Matrix emb = embedding == null ? null : copy(arena, embedding);
+                PackedMatrix head = headWeight == null ? null : PackedMatrix.pack(arena, format, headWeight);
+                Matrix hb = headBias == null ? null : copy(arena, headBias);
+                return new StreamingModel(kernels, arena, packed, emb, head, hb, format);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
+
+        private static Matrix copy(Arena arena, Matrix m) {
+            Matrix c = Matrix.allocate(arena, m.rows(), m.cols());
+            c.copyFrom(m);
+            return c;
+        }
+
+        private static Level pack(Arena arena, CellParameters p, PackedMatrix.Format format) {
+            int h = p.hiddenSize(), g = p.kind().gates() * h;
+            PackedMatrix w = PackedMatrix.pack(arena, format, p.weightIh(), p.weightHh());
+            if (p.kind() != CellKind.GRU) {
+                Matrix bias = Matrix.allocate(arena, 1, g);
+                if (p.hasBias()) {
+                    for (int j = 0; j < g; j++) {
+                        bias.set(0, j, p.biasIh().get(0, j) + p.biasHh().get(0, j));
+                    }
+                }
+                return new Level(p.kind(), p.inputSize(), h, w, bias, null, null, null, null);
+            }
+            // GRU: r and z sum both projections; n needs its input and recurrent parts apart (r scales only the latter)
+            Matrix rz = Matrix.allocate(arena, 1, 2 * h), in = Matrix.allocate(arena, 1, h), hn = Matrix.allocate(arena, 1, h);
+            if (p.hasBias()) {
+                for (int j = 0; j < 2 * h; j++) {
+                    rz.set(0, j, p.biasIh().get(0, j) + p.biasHh().get(0, j));
+                }
+                for (int j = 0; j < h; j++) {
+                    in.set(0, j, p.biasIh().get(0, 2 * h + j));
+                    hn.set(0, j, p.biasHh().get(0, 2 * h + j));
+                }
+            }
+            return new Level(p.kind(), p.inputSize(), h, w, rz, w.sliceRows(0, 2 * h), w.sliceRows(2 * h, 3 * h), in, hn);
+        }
+    }
+
+    /** A new session in its initial state (zeros), writing {@code output} at each step. */
+    public StreamSession newSession(StepOutput output) {
+        if (output != StepOutput.HIDDEN && head == null) {
+            throw new IllegalArgumentException(output + " needs a model with an output layer");
+        }
+        return new StreamSession(this, output);
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    List<Level> levels() {
+        return levels;
+    }
+
+    Matrix embedding() {
+        return embedding;
+    }
+
+    PackedMatrix head() {
+        return head;
+    }
+
+    Matrix headBias() {
+        return headBias;
+    }
+
+    public PackedMatrix.Format format() {
+        return format;
+    }
+
+    /** Whether steps take token ids (the model has an embedding) rather than feature vectors. */
+    public boolean takesTokens() {
+        return embedding != null;
+    }
+
+    /** Features per step (I), or the vocabulary size V when {@link #takesTokens()}. */
+    public int inputSize() {
+        return embedding != null ? embedding.rows() : levels.get(0).inputSize();
+    }
+
+    /** The top level's hidden size H. */
+    public int hiddenSize() {
+        return levels.get(levels.size() - 1).hidden();
+    }
+
+    /** V, the number of logits, or 0 without an output layer. */
+    public int outputClasses() {
+        return head == null ? 0 : head.rows();
+    }
+
+    /** Bytes of packed weights streamed by one step (recurrent levels and output layer). */
+    public long bytesPerStep() {
+        long n = head == null ? 0 : head.byteSize();
+        for (Level l : levels) {
+            n += l.weights().byteSize();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
