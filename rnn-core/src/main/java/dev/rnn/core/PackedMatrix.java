@@ -12,13 +12,15 @@ import java.nio.ByteOrder;
  *
  * <p>The matrix is the column-wise concatenation of one or more parts (for a recurrent cell,
  * [W_ih | W_hh]), each padded with zero columns to a multiple of {@link #BLOCK}, so that a product
- * can cover any part or run of parts ({@link #partOffset}) with whole blocks. Rows are
- * {@link #rowBytes()} apart, 64-byte aligned. Within a row:
+ * can cover any part or run of parts ({@link #partOffset}). Rows are grouped in blocks of
+ * {@link #ROW_BLOCK} (the last block padded with zero rows), and each block is stored column by
+ * column, so that a product reads memory strictly in order and accumulates many rows at once in
+ * vector lanes, with no horizontal sums:
  * <ul>
- *   <li>F32: column c is the float at byte 4c;</li>
- *   <li>BF16: each block of 32 columns is 16 little-endian ints (64 bytes); int j holds column j in
- *       its low half and column 16 + j in its high half, so one integer vector yields two float
- *       vectors with one shift and one mask, at any vector width.</li>
+ *   <li>F32: element (r, c) is float number (r / 64 · paddedCols + c) · 64 + r % 64;</li>
+ *   <li>BF16: columns go in pairs; element (r, c) is in int number (r / 64 · paddedCols / 2 + c / 2) · 64
+ *       + r % 64, in its low half for even c and its high half for odd c, so one integer vector yields
+ *       two columns' float vectors with one shift and one mask, at any vector width.</li>
  * </ul>
  * Vectors multiplied with it use the same padded column positions (see {@link #partOffset}) and must
  * be finite in the padding (zero is usual).
@@ -30,8 +32,11 @@ public final class PackedMatrix {
         F32, BF16
     }
 
-    /** Columns per block; every part starts at a multiple of it. */
+    /** Every part starts at a multiple of this many columns. */
     public static final int BLOCK = 32;
+
+    /** Rows stored together, column by column: one 256-byte run per column, four 512-bit vectors. */
+    public static final int ROW_BLOCK = 64;
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -43,6 +48,7 @@ public final class PackedMatrix {
     private final int[] partCols;
 
     private PackedMatrix(MemorySegment data, Format format, int rows, int paddedCols, int[] partOffsets, int[] partCols) {
+        // rows, columns and parts are fixed at packing; the arrays are never exposed
         this.data = data;
         this.format = format;
         this.rows = rows;
@@ -66,8 +72,8 @@ public final class PackedMatrix {
             offsets[p + 1] = Math.addExact(offsets[p], padded(cols[p]));
         }
         int paddedCols = offsets[parts.length];
-        long rowBytes = rowBytes(format, paddedCols);
-        MemorySegment data = arena.allocate(Math.max(1, Math.multiplyExact(rowBytes, (long) rows)), Matrix.ALIGNMENT);
+        long blockBytes = blockBytes(format, paddedCols);
+        MemorySegment data = arena.allocate(Math.max(1, Math.multiplyExact(blockBytes, (long) rowBlocks(rows))), Matrix.ALIGNMENT);
         PackedMatrix m = new PackedMatrix(data, format, rows, paddedCols, offsets, cols);
         for (int p = 0; p < parts.length; p++) {
             Matrix src = parts[p];
@@ -84,20 +90,23 @@ public final class PackedMatrix {
         return Math.multiplyExact((cols + BLOCK - 1) / BLOCK, BLOCK);
     }
 
-    private static long rowBytes(Format format, int paddedCols) {
-        long bytes = (long) paddedCols * (format == Format.F32 ? Float.BYTES : Short.BYTES);
-        return (bytes + Matrix.ALIGNMENT - 1) / Matrix.ALIGNMENT * Matrix.ALIGNMENT;
+    private static int rowBlocks(int rows) {
+        return (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+    }
+
+    /** Bytes of one block of 64 rows: 256 per column for F32, 256 per column pair for BF16. */
+    private static long blockBytes(Format format, int paddedCols) {
+        return (long) paddedCols * ROW_BLOCK * (format == Format.F32 ? Float.BYTES : Short.BYTES);
     }
 
     /** Byte offset of (r, c) within {@link #segment()}. */
     private long offset(int r, int c) {
-        long row = r * rowBytes();
+        long block = (long) (r / ROW_BLOCK) * blockBytes();
+        int lane = r % ROW_BLOCK;
         if (format == Format.F32) {
-            return row + (long) c * Float.BYTES;
+            return block + ((long) c * ROW_BLOCK + lane) * Float.BYTES;
         }
-        int block = c / BLOCK, j = c % BLOCK;
-        int shortIndex = j < 16 ? 2 * j : 2 * (j - 16) + 1;
-        return row + (long) block * 64 + (long) shortIndex * Short.BYTES;
+        return block + ((long) (c / 2) * ROW_BLOCK + lane) * Integer.BYTES + (c % 2) * Short.BYTES;
     }
 
     private void put(int r, int c, float v) {
@@ -114,16 +123,6 @@ public final class PackedMatrix {
             throw new IndexOutOfBoundsException("(" + r + ", " + c + ") outside " + rows + "×" + paddedCols);
         }
         return format == Format.F32 ? data.get(Matrix.FLOAT, offset(r, c)) : Bfloat16.toFloat(data.get(SHORT, offset(r, c)));
-    }
-
-    /** A view of rows [from, to), sharing memory. */
-    public PackedMatrix sliceRows(int from, int to) {
-        if (from < 0 || to > rows || from > to) {
-            throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") outside 0.." + rows);
-        }
-        long rb = rowBytes();
-        return new PackedMatrix(data.asSlice(from * rb, Math.max(0, (to - from) * rb)), format, to - from, paddedCols,
-                partOffsets, partCols);
     }
 
     public Format format() {
@@ -153,8 +152,14 @@ public final class PackedMatrix {
         return partCols[p];
     }
 
-    public long rowBytes() {
-        return rowBytes(format, paddedCols);
+    /** Blocks of {@link #ROW_BLOCK} rows, the last one padded. */
+    public int rowBlocks() {
+        return rowBlocks(rows);
+    }
+
+    /** Bytes between consecutive row blocks. */
+    public long blockBytes() {
+        return blockBytes(format, paddedCols);
     }
 
     /** The packed bytes, read-only by contract. */
@@ -162,8 +167,8 @@ public final class PackedMatrix {
         return data;
     }
 
-    /** Bytes streamed by one product over all columns: rows × rowBytes. */
+    /** Bytes streamed by one product over all columns. */
     public long byteSize() {
-        return rows * rowBytes();
+        return rowBlocks() * blockBytes();
     }
 }

@@ -40,28 +40,35 @@ class PackedMatrixTest {
                         assertEquals(want, p.get(r, c), format + " (" + r + ", " + c + ")");
                     }
                 }
-                PackedMatrix tail = p.sliceRows(1, 3);
-                assertEquals(2, tail.rows());
-                assertEquals(p.get(2, 40), tail.get(1, 40));
+                assertEquals(1, p.rowBlocks());
+                assertEquals(p.blockBytes(), p.byteSize());
             }
         }
     }
 
     @Test
-    void bf16BlocksPairColumnJWithColumnJPlus16() {
+    void rowBlocksAreStoredColumnByColumn() {
         try (Arena arena = Arena.ofConfined()) {
-            Matrix a = Matrix.allocate(arena, 1, 32);
-            for (int c = 0; c < 32; c++) {
-                a.set(0, c, c);
-            }
-            PackedMatrix p = PackedMatrix.pack(arena, PackedMatrix.Format.BF16, a);
+            Matrix a = filled(arena, 70, 3, 0);   // two row blocks, the second padded
             ValueLayout.OfInt le = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-            for (int j = 0; j < 16; j++) {
-                int pair = p.segment().get(le, 4L * j);
-                assertEquals((float) j, Float.intBitsToFloat(pair << 16));
-                assertEquals((float) (16 + j), Float.intBitsToFloat(pair & 0xFFFF0000));
+            PackedMatrix f = PackedMatrix.pack(arena, PackedMatrix.Format.F32, a);
+            assertEquals(2, f.rowBlocks());
+            assertEquals(32L * 64 * 4, f.blockBytes());
+            for (int r = 0; r < 70; r++) {
+                for (int c = 0; c < 3; c++) {
+                    long at = (r / 64) * f.blockBytes() + ((long) c * 64 + r % 64) * 4;
+                    assertEquals(a.get(r, c), f.segment().get(Matrix.FLOAT, at), "F32 (" + r + ", " + c + ")");
+                }
             }
-            assertEquals(64, p.rowBytes());
+            PackedMatrix b = PackedMatrix.pack(arena, PackedMatrix.Format.BF16, a);
+            assertEquals(16L * 64 * 4, b.blockBytes());
+            for (int r = 0; r < 70; r++) {
+                // columns 0 and 1 share an int: 0 in the low half, 1 in the high half
+                int pair = b.segment().get(le, (r / 64) * b.blockBytes() + (r % 64) * 4L);
+                assertEquals(Bfloat16.round(a.get(r, 0)), Float.intBitsToFloat(pair << 16));
+                assertEquals(Bfloat16.round(a.get(r, 1)), Float.intBitsToFloat(pair & 0xFFFF0000));
+            }
+            assertEquals(0f, f.get(69, 10));
         }
     }
 

@@ -11,118 +11,168 @@ import dev.rnn.core.PackedMatrix;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Batch-1 matrix-vector products over {@link PackedMatrix} layouts. Column ranges are whole blocks of
- * 32, a multiple of two vectors at every width, so there are no column tails.
+ * Batch-1 matrix-vector products over {@link PackedMatrix} layouts. A "lane block" is one vector's
+ * worth of consecutive rows (LANES of them, within a block of 64); each column of a lane block is one
+ * vector load, 256 bytes after the previous column, so y accumulates in vector lanes: no horizontal
+ * sums, and the weights stream in address order. Four lane blocks of a row block go together: their
+ * loads sit at constant offsets from one pointer.
+ *
+ * <p>Code shape: each group of lane blocks is its own small method and no vector crosses a method
+ * boundary. C2 inlines everything in such a method; in larger ones it gave up inlining Vector API
+ * calls, and every vector handed to a call it did not inline was boxed on the heap.
  */
 final class SimdPackedGemv {
 
+    /** Bytes between one column (F32) or column pair (BF16) of a row block and the next. */
+    private static final long COLUMN = PackedMatrix.ROW_BLOCK * Float.BYTES;
+    /** Bytes of one vector: the distance between neighbouring lane blocks. */
+    private static final long VECTOR = (long) LANES * Float.BYTES;
+    /** Lane blocks per row block. */
+    private static final int SUBS = PackedMatrix.ROW_BLOCK / LANES;
     private static final int BF16_HIGH = 0xFFFF0000;
 
     private SimdPackedGemv() {
     }
 
     static void gemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
-        if (w.format() == PackedMatrix.Format.F32) {
-            f32(w, colFrom, colTo, x, bias, y, accumulate);
-        } else {
-            bf16(w, colFrom, colTo, x, bias, y, accumulate);
+        // the accumulators start from what y must add the products to: bias (no copy), y + bias, or 0
+        Matrix start = start(y, bias, accumulate);
+        MemorySegment ws = w.segment(), xs = x.segment(), ys = y.segment(), ss = start.segment();
+        long xo = x.offset(0, 0), yo = y.offset(0, 0), so = start.offset(0, 0) - yo, blockBytes = w.blockBytes();
+        boolean f32 = w.format() == PackedMatrix.Format.F32;
+        int rows = w.rows(), full = rows / LANES, all = (rows + LANES - 1) / LANES;
+        int lb = 0;
+        for (; lb + 4 <= full; lb += 4) {
+            // SUBS is a multiple of 4, so the group's lane blocks share a row block
+            long b0 = base(lb, blockBytes), y0 = yo + (long) lb * VECTOR;
+            if (f32) {
+                f32Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+            } else {
+                bf16Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+            }
+        }
+        for (; lb < all; lb++) {
+            VectorMask<Float> m = SPECIES.indexInRange(lb * LANES, rows);
+            long y0 = yo + (long) lb * LANES * Float.BYTES;
+            if (f32) {
+                f32Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+            } else {
+                bf16Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+            }
         }
     }
 
-    private static void f32(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
-        final MemorySegment ws = w.segment(), xs = x.segment();
-        final long rowBytes = w.rowBytes(), xo = x.offset(0, 0), from = (long) colFrom * Float.BYTES, to = (long) colTo * Float.BYTES;
-        final long step = 2L * LANES * Float.BYTES;
-        final int rows = w.rows();
-        int i = 0;
-        // four rows share each load of x, and two column vectors per row give eight independent FMA
-        // chains: enough to hide FMA latency when the weights come from L1/L2
-        for (; i + 4 <= rows; i += 4) {
-            long r0 = i * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-            FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (long d = from; d < to; d += step) {
-                long e = d + (long) LANES * Float.BYTES;
-                FloatVector xa = FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER);
-                FloatVector xb = FloatVector.fromMemorySegment(SPECIES, xs, xo + e, ORDER);
-                a0 = FloatVector.fromMemorySegment(SPECIES, ws, r0 + d, ORDER).fma(xa, a0);
-                b0 = FloatVector.fromMemorySegment(SPECIES, ws, r0 + e, ORDER).fma(xb, b0);
-                a1 = FloatVector.fromMemorySegment(SPECIES, ws, r1 + d, ORDER).fma(xa, a1);
-                b1 = FloatVector.fromMemorySegment(SPECIES, ws, r1 + e, ORDER).fma(xb, b1);
-                a2 = FloatVector.fromMemorySegment(SPECIES, ws, r2 + d, ORDER).fma(xa, a2);
-                b2 = FloatVector.fromMemorySegment(SPECIES, ws, r2 + e, ORDER).fma(xb, b2);
-                a3 = FloatVector.fromMemorySegment(SPECIES, ws, r3 + d, ORDER).fma(xa, a3);
-                b3 = FloatVector.fromMemorySegment(SPECIES, ws, r3 + e, ORDER).fma(xb, b3);
-            }
-            store(y, bias, i, SimdMath.sum(a0.add(b0)), accumulate);
-            store(y, bias, i + 1, SimdMath.sum(a1.add(b1)), accumulate);
-            store(y, bias, i + 2, SimdMath.sum(a2.add(b2)), accumulate);
-            store(y, bias, i + 3, SimdMath.sum(a3.add(b3)), accumulate);
-        }
-        for (; i < rows; i++) {
-            long r0 = i * rowBytes;
-            FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0;
-            for (long d = from; d < to; d += step) {
-                long e = d + (long) LANES * Float.BYTES;
-                a0 = FloatVector.fromMemorySegment(SPECIES, ws, r0 + d, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER), a0);
-                b0 = FloatVector.fromMemorySegment(SPECIES, ws, r0 + e, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, xs, xo + e, ORDER), b0);
-            }
-            store(y, bias, i, SimdMath.sum(a0.add(b0)), accumulate);
-        }
+    /** Byte offset of lane block lb's first column. */
+    private static long base(int lb, long blockBytes) {
+        return (lb / SUBS) * blockBytes + (long) (lb % SUBS) * LANES * Float.BYTES;
     }
 
-    private static void bf16(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
-        final MemorySegment ws = w.segment(), xs = x.segment();
-        final long rowBytes = w.rowBytes(), xo = x.offset(0, 0);
-        final int rows = w.rows(), firstBlock = colFrom / PackedMatrix.BLOCK, lastBlock = colTo / PackedMatrix.BLOCK;
-        final long half = 16L * Float.BYTES;   // x offset of a block's high columns
-        int i = 0;
-        // one int load per row gives two float vectors (columns j and 16 + j of a block): half the
-        // bytes of f32 for the bandwidth-bound large layers, for one shift and one mask per vector
-        for (; i + 4 <= rows; i += 4) {
-            long r0 = i * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-            FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int blk = firstBlock; blk < lastBlock; blk++) {
-                long wb = (long) blk * 64, xb = xo + (long) blk * PackedMatrix.BLOCK * Float.BYTES;
-                for (int s = 0; s < 16; s += LANES) {
-                    long wo = wb + (long) s * Integer.BYTES, xlo = xb + (long) s * Float.BYTES;
-                    FloatVector xa = FloatVector.fromMemorySegment(SPECIES, xs, xlo, ORDER);
-                    FloatVector xh = FloatVector.fromMemorySegment(SPECIES, xs, xlo + half, ORDER);
-                    IntVector p0 = IntVector.fromMemorySegment(INT_SPECIES, ws, r0 + wo, ORDER);
-                    IntVector p1 = IntVector.fromMemorySegment(INT_SPECIES, ws, r1 + wo, ORDER);
-                    IntVector p2 = IntVector.fromMemorySegment(INT_SPECIES, ws, r2 + wo, ORDER);
-                    IntVector p3 = IntVector.fromMemorySegment(INT_SPECIES, ws, r3 + wo, ORDER);
-                    a0 = low(p0).fma(xa, a0);
-                    b0 = high(p0).fma(xh, b0);
-                    a1 = low(p1).fma(xa, a1);
-                    b1 = high(p1).fma(xh, b1);
-                    a2 = low(p2).fma(xa, a2);
-                    b2 = high(p2).fma(xh, b2);
-                    a3 = low(p3).fma(xa, a3);
-                    b3 = high(p3).fma(xh, b3);
-                }
+    /** The vector the products are added to: bias, or y after y += bias when accumulating, or y zeroed. */
+    private static Matrix start(Matrix y, Matrix bias, boolean accumulate) {
+        if (accumulate) {
+            if (bias != null) {
+                SimdElementwise.add(y.segment(), y.offset(0, 0), bias.segment(), bias.offset(0, 0), y.segment(), y.offset(0, 0), y.cols());
             }
-            store(y, bias, i, SimdMath.sum(a0.add(b0)), accumulate);
-            store(y, bias, i + 1, SimdMath.sum(a1.add(b1)), accumulate);
-            store(y, bias, i + 2, SimdMath.sum(a2.add(b2)), accumulate);
-            store(y, bias, i + 3, SimdMath.sum(a3.add(b3)), accumulate);
+            return y;
         }
-        for (; i < rows; i++) {
-            long r0 = i * rowBytes;
-            FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0;
-            for (int blk = firstBlock; blk < lastBlock; blk++) {
-                long wb = (long) blk * 64, xb = xo + (long) blk * PackedMatrix.BLOCK * Float.BYTES;
-                for (int s = 0; s < 16; s += LANES) {
-                    long xlo = xb + (long) s * Float.BYTES;
-                    IntVector p0 = IntVector.fromMemorySegment(INT_SPECIES, ws, r0 + wb + (long) s * Integer.BYTES, ORDER);
-                    a0 = low(p0).fma(FloatVector.fromMemorySegment(SPECIES, xs, xlo, ORDER), a0);
-                    b0 = high(p0).fma(FloatVector.fromMemorySegment(SPECIES, xs, xlo + half, ORDER), b0);
-                }
-            }
-            store(y, bias, i, SimdMath.sum(a0.add(b0)), accumulate);
+        if (bias != null) {
+            return bias;
         }
+        y.fill(0f);
+        return y;
+    }
+
+    private static void f32Group4(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
+                                  long s0, MemorySegment ys, long y0) {
+        FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + VECTOR, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 2 * VECTOR, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 3 * VECTOR, ORDER);
+        FloatVector e0 = FloatVector.zero(SPECIES), e1 = e0, e2 = e0, e3 = e0;
+        // even and odd columns accumulate apart: eight independent FMA chains hide the FMA latency;
+        // one broadcast of x serves four weight loads (column ranges have even lengths)
+        for (int c = from; c < to; c += 2) {
+            long d = b0 + c * COLUMN, e = d + COLUMN, xc = xo + (long) c * Float.BYTES;
+            FloatVector xe = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc));
+            FloatVector xd = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc + Float.BYTES));
+            a0 = FloatVector.fromMemorySegment(SPECIES, ws, d, ORDER).fma(xe, a0);
+            a1 = FloatVector.fromMemorySegment(SPECIES, ws, d + VECTOR, ORDER).fma(xe, a1);
+            a2 = FloatVector.fromMemorySegment(SPECIES, ws, d + 2 * VECTOR, ORDER).fma(xe, a2);
+            a3 = FloatVector.fromMemorySegment(SPECIES, ws, d + 3 * VECTOR, ORDER).fma(xe, a3);
+            e0 = FloatVector.fromMemorySegment(SPECIES, ws, e, ORDER).fma(xd, e0);
+            e1 = FloatVector.fromMemorySegment(SPECIES, ws, e + VECTOR, ORDER).fma(xd, e1);
+            e2 = FloatVector.fromMemorySegment(SPECIES, ws, e + 2 * VECTOR, ORDER).fma(xd, e2);
+            e3 = FloatVector.fromMemorySegment(SPECIES, ws, e + 3 * VECTOR, ORDER).fma(xd, e3);
+        }
+        a0.add(e0).intoMemorySegment(ys, y0, ORDER);
+        a1.add(e1).intoMemorySegment(ys, y0 + VECTOR, ORDER);
+        a2.add(e2).intoMemorySegment(ys, y0 + 2 * VECTOR, ORDER);
+        a3.add(e3).intoMemorySegment(ys, y0 + 3 * VECTOR, ORDER);
+    }
+
+    private static void f32Group1(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
+                                  long s0, MemorySegment ys, long y0, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER, m), e0 = FloatVector.zero(SPECIES);
+        for (int c = from; c < to; c += 2) {
+            long d = b0 + c * COLUMN, xc = xo + (long) c * Float.BYTES;
+            a0 = FloatVector.fromMemorySegment(SPECIES, ws, d, ORDER).fma(FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc)), a0);
+            e0 = FloatVector.fromMemorySegment(SPECIES, ws, d + COLUMN, ORDER)
+                    .fma(FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc + Float.BYTES)), e0);
+        }
+        a0.add(e0).intoMemorySegment(ys, y0, ORDER, m);
+    }
+
+    /**
+     * One int load per lane block gives two columns' float vectors: half the bytes of F32 for the
+     * bandwidth-bound large layers, for one shift and one mask per vector. Even and odd columns
+     * accumulate apart: eight FMA chains.
+     */
+    private static void bf16Group4(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
+                                  long s0, MemorySegment ys, long y0) {
+        FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + VECTOR, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 2 * VECTOR, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 3 * VECTOR, ORDER);
+        FloatVector e0 = FloatVector.zero(SPECIES), e1 = e0, e2 = e0, e3 = e0;
+        // the loop runs over column pairs: an index the addresses are linear in, which C2 needs to
+        // lift the bounds checks out of the loop
+        for (int p = from >> 1, end = to >> 1; p < end; p++) {
+            long d = b0 + p * COLUMN, xc = xo + (long) p * 2 * Float.BYTES;
+            FloatVector xe = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc));
+            FloatVector xd = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc + Float.BYTES));
+            IntVector p0 = IntVector.fromMemorySegment(INT_SPECIES, ws, d, ORDER);
+            IntVector p1 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + VECTOR, ORDER);
+            IntVector p2 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 2 * VECTOR, ORDER);
+            IntVector p3 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 3 * VECTOR, ORDER);
+            a0 = low(p0).fma(xe, a0);
+            e0 = high(p0).fma(xd, e0);
+            a1 = low(p1).fma(xe, a1);
+            e1 = high(p1).fma(xd, e1);
+            a2 = low(p2).fma(xe, a2);
+            e2 = high(p2).fma(xd, e2);
+            a3 = low(p3).fma(xe, a3);
+            e3 = high(p3).fma(xd, e3);
+        }
+        a0.add(e0).intoMemorySegment(ys, y0, ORDER);
+        a1.add(e1).intoMemorySegment(ys, y0 + VECTOR, ORDER);
+        a2.add(e2).intoMemorySegment(ys, y0 + 2 * VECTOR, ORDER);
+        a3.add(e3).intoMemorySegment(ys, y0 + 3 * VECTOR, ORDER);
+    }
+
+    private static void bf16Group1(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
+                                   long s0, MemorySegment ys, long y0, VectorMask<Float> m) {
+        FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER, m), e0 = FloatVector.zero(SPECIES);
+        for (int p = from >> 1, end = to >> 1; p < end; p++) {
+            long xc = xo + (long) p * 2 * Float.BYTES;
+            IntVector p0 = IntVector.fromMemorySegment(INT_SPECIES, ws, b0 + p * COLUMN, ORDER);
+            a0 = low(p0).fma(FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc)), a0);
+            e0 = high(p0).fma(FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc + Float.BYTES)), e0);
+        }
+        a0.add(e0).intoMemorySegment(ys, y0, ORDER, m);
     }
 
     private static FloatVector low(IntVector pairs) {
@@ -131,13 +181,5 @@ final class SimdPackedGemv {
 
     private static FloatVector high(IntVector pairs) {
         return pairs.and(BF16_HIGH).reinterpretAsFloats();
-    }
-
-    private static void store(Matrix y, Matrix bias, int i, float s, boolean accumulate) {
-        if (bias != null) {
-            s += bias.segment().get(FLOAT, bias.offset(0, i));
-        }
-        long off = y.offset(0, i);
-        y.segment().set(FLOAT, off, accumulate ? y.segment().get(FLOAT, off) + s : s);
     }
 }

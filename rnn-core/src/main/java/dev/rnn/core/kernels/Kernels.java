@@ -137,6 +137,7 @@ public interface Kernels {
     /**
      * The LSTM state update in one pass, from pre-activation gates (B×4H, blocks i, f, g, o):
      * c ← σ(f)⊙c + σ(i)⊙tanh(g), then h = σ(o)⊙tanh(c). c (B×H) is updated in place; h is B×H.
+     * {@code gates} may be overwritten (implementations use it as scratch).
      */
     void lstmUpdate(Matrix gates, Matrix c, Matrix h);
 
@@ -144,7 +145,7 @@ public interface Kernels {
      * The GRU state update in one pass: r = σ(rz[:, :H]), z = σ(rz[:, H:]), n = tanh(nx + r⊙nh),
      * h ← (1 − z)⊙n + z⊙h, where rz (B×2H) holds the summed input and recurrent pre-activations of
      * r and z, nx (B×H) the input part of n with b_in, nh (B×H) the recurrent part with b_hn. h
-     * (B×H) is updated in place.
+     * (B×H) is updated in place. {@code rz} and {@code nx} may be overwritten (used as scratch).
      */
     void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h);
 

@@ -190,7 +190,9 @@ public abstract class KernelAccuracyContract {
                 Matrix c = random(arena, batch, hidden, rnd, 1f, strided);
                 c.copyFrom(c0);
                 Matrix h = random(arena, batch, hidden, rnd, 1f, strided);
-                kernels.lstmUpdate(gates, c, h);
+                Matrix scratch = random(arena, batch, 4 * hidden, rnd, 1f, strided);
+                scratch.copyFrom(gates);   // the kernel may overwrite its gates
+                kernels.lstmUpdate(scratch, c, h);
                 for (int b = 0; b < batch; b++) {
                     for (int j = 0; j < hidden; j++) {
                         double i = sigmoid(gates.get(b, j)), f = sigmoid(gates.get(b, hidden + j));
@@ -221,7 +223,11 @@ public abstract class KernelAccuracyContract {
             for (Kernels kernels : backends()) {
                 Matrix h = random(arena, batch, hidden, rnd, 1f, strided);
                 h.copyFrom(h0);
-                kernels.gruUpdate(rz, nx, nh, h);
+                // the kernel may overwrite rz and nx
+                Matrix rzCopy = random(arena, batch, 2 * hidden, rnd, 1f, strided), nxCopy = random(arena, batch, hidden, rnd, 1f, strided);
+                rzCopy.copyFrom(rz);
+                nxCopy.copyFrom(nx);
+                kernels.gruUpdate(rzCopy, nxCopy, nh, h);
                 for (int b = 0; b < batch; b++) {
                     for (int j = 0; j < hidden; j++) {
                         double r = sigmoid(rz.get(b, j)), z = sigmoid(rz.get(b, hidden + j));

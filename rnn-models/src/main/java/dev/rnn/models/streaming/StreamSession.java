@@ -45,10 +45,10 @@ public final class StreamSession implements AutoCloseable {
         for (int l = 0; l < levels.size(); l++) {
             StreamingModel.Level lv = levels.get(l);
             int h = lv.hidden(), off = lv.hiddenOffset();
-            Matrix xh = Matrix.allocate(arena, 1, lv.weights().paddedCols());
+            Matrix xh = Matrix.allocate(arena, 1, lv.columns());
             boolean lstm = lv.kind() == CellKind.LSTM, gru = lv.kind() == CellKind.GRU;
             buffers[l] = new Buffers(xh, xh.sliceCols(0, lv.inputSize()), xh.sliceCols(off, off + h),
-                    xh.sliceCols(off, lv.weights().paddedCols()),
+                    xh.sliceCols(off, lv.columns()),
                     lstm ? Matrix.allocate(arena, 1, h) : null,
                     gru ? null : Matrix.allocate(arena, 1, lv.kind().gates() * h),
                     gru ? Matrix.allocate(arena, 1, 2 * h) : null,
@@ -130,7 +130,7 @@ public final class StreamSession implements AutoCloseable {
             if (l > 0) {
                 b.x().copyFrom(buffers[l - 1].h());
             }
-            int all = lv.weights().paddedCols();
+            int all = lv.columns();
             switch (lv.kind()) {
                 case RNN_TANH -> {
                     k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false);

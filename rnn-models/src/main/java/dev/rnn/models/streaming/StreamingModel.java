@@ -25,14 +25,29 @@ import java.util.List;
 public final class StreamingModel implements AutoCloseable {
 
     /**
-     * One level's packed weights [W_ih | W_hh] and summed bias (for GRU: of r and z only); GRU
-     * levels also keep row views for r, z and the candidate n, whose two biases stay apart.
+     * One level's packed weights [W_ih | W_hh] and summed bias. GRU levels pack the rows of r and z
+     * (bias summed) apart from those of the candidate n, whose input and recurrent parts, and
+     * biases, stay apart because r scales only the recurrent part.
      */
     record Level(CellKind kind, int inputSize, int hidden, PackedMatrix weights, Matrix bias,
                  PackedMatrix resetUpdate, PackedMatrix candidate, Matrix candidateInputBias, Matrix candidateHiddenBias) {
 
+        private PackedMatrix any() {
+            return weights != null ? weights : resetUpdate;
+        }
+
+        /** Where h starts in the packed [x | h] vector. */
         int hiddenOffset() {
-            return weights.partOffset(1);
+            return any().partOffset(1);
+        }
+
+        /** The length of the packed [x | h] vector. */
+        int columns() {
+            return any().paddedCols();
+        }
+
+        long bytes() {
+            return weights != null ? weights.byteSize() : resetUpdate.byteSize() + candidate.byteSize();
         }
     }
 
@@ -151,8 +166,8 @@ public final class StreamingModel implements AutoCloseable {
 
         private static Level pack(Arena arena, CellParameters p, PackedMatrix.Format format) {
             int h = p.hiddenSize(), g = p.kind().gates() * h;
-            PackedMatrix w = PackedMatrix.pack(arena, format, p.weightIh(), p.weightHh());
             if (p.kind() != CellKind.GRU) {
+                PackedMatrix w = PackedMatrix.pack(arena, format, p.weightIh(), p.weightHh());
                 Matrix bias = Matrix.allocate(arena, 1, g);
                 if (p.hasBias()) {
                     for (int j = 0; j < g; j++) {
@@ -172,7 +187,9 @@ public final class StreamingModel implements AutoCloseable {
                     hn.set(0, j, p.biasHh().get(0, 2 * h + j));
                 }
             }
-            return new Level(p.kind(), p.inputSize(), h, w, rz, w.sliceRows(0, 2 * h), w.sliceRows(2 * h, 3 * h), in, hn);
+            PackedMatrix wRz = PackedMatrix.pack(arena, format, p.weightIh().sliceRows(0, 2 * h), p.weightHh().sliceRows(0, 2 * h));
+            PackedMatrix wN = PackedMatrix.pack(arena, format, p.weightIh().sliceRows(2 * h, 3 * h), p.weightHh().sliceRows(2 * h, 3 * h));
+            return new Level(p.kind(), p.inputSize(), h, null, rz, wRz, wN, in, hn);
         }
     }
 
@@ -232,7 +249,7 @@ public final class StreamingModel implements AutoCloseable {
     public long bytesPerStep() {
         long n = head == null ? 0 : head.byteSize();
         for (Level l : levels) {
-            n += l.weights().byteSize();
+            n += l.bytes();
         }
         return n;
     }

@@ -1,0 +1,51 @@
+package dev.rnn.bench.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.streaming.StepOutput;
+import dev.rnn.models.streaming.StreamSession;
+import dev.rnn.models.streaming.StreamingModel;
+import dev.rnn.models.training.Initializers;
+import java.lang.foreign.Arena;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** ONNX Runtime, given the ONNX model built from our weights, computes what the streaming model computes. */
+class OrtRecurrentStepTest {
+
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void ortStepsEqualStreamingSteps(CellKind kind) throws Exception {
+        int input = 64, hidden = 96, steps = 30;
+        try (Arena arena = Arena.ofShared()) {
+            CellParameters p = CellParameters.allocate(arena, kind, input, hidden, true);
+            new Initializers(7).pytorchDefault(p);
+            try (StreamingModel model = StreamingModel.builder(Kernels.preferred()).level(p).build();
+                 StreamSession session = model.newSession(StepOutput.HIDDEN);
+                 OrtRecurrentStep ort = new OrtRecurrentStep(p, true);
+                 OrtRecurrentStep typical = new OrtRecurrentStep(p, false)) {
+                Random rnd = new Random(3);
+                float[] x = new float[input], ours = new float[hidden], theirs = new float[hidden], theirsTypical = new float[hidden];
+                double max = 0;
+                for (int t = 0; t < steps; t++) {
+                    for (int i = 0; i < input; i++) {
+                        x[i] = (float) rnd.nextGaussian();
+                    }
+                    session.step(x, ours);
+                    ort.step(x, theirs);
+                    typical.step(x, theirsTypical);
+                    for (int j = 0; j < hidden; j++) {
+                        max = Math.max(max, Math.max(Math.abs(ours[j] - theirs[j]), Math.abs(ours[j] - theirsTypical[j])));
+                    }
+                }
+                System.out.printf("%s: max |rnn − onnxruntime| over %d steps = %.2e%n", kind, steps, max);
+                assertTrue(max <= 1e-5, kind + " differs from ONNX Runtime by " + max);
+            }
+        }
+    }
+}
