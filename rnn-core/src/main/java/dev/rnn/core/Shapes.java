@@ -28,6 +28,14 @@ public final class Shapes {
         }
     }
 
+    /** Checks C (m×n) = A (m×k) · op(B) (k×n) for a prepared op(B) of {@code k}×{@code n}. */
+    public static void requirePreparedProduct(Matrix a, int k, int n, Matrix c) {
+        if (a.cols() != k || c.rows() != a.rows() || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: cannot multiply A " + a.shape() + " by a prepared " + k + "×" + n
+                    + " operand into C " + c.shape() + " (expected C " + a.rows() + "×" + n + " and A with " + k + " columns)");
+        }
+    }
+
     /** Checks the arguments of {@code Kernels.packedGemv}. */
     public static void requirePackedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y) {
         if (colFrom < 0 || colTo > w.paddedCols() || colFrom > colTo || colFrom % PackedMatrix.BLOCK != 0

@@ -6,6 +6,7 @@ import static dev.rnn.simd.SimdConstants.ORDER;
 import static dev.rnn.simd.SimdConstants.SPECIES;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.kernels.GemmOperand;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -57,6 +58,72 @@ final class SimdGemm {
     private SimdGemm() {
     }
 
+    /**
+     * op(B) packed once: one KC×NC block per (column block, depth block), in the layout
+     * {@link #packB} writes, so that products skip packing. blocks[jb · depthBlocks + pb].
+     */
+    static final class Prepared implements GemmOperand {
+        final int k, n, depthBlocks;
+        final float[][] blocks;
+
+        Prepared(int k, int n) {
+            this.k = k;
+            this.n = n;
+            this.depthBlocks = (k + KC - 1) / KC;
+            int columnBlocks = (n + NC - 1) / NC;
+            this.blocks = new float[Math.max(1, columnBlocks * depthBlocks)][];
+            for (int jb = 0; jb < columnBlocks; jb++) {
+                int nc = Math.min(NC, n - jb * NC), padded = (nc + NR - 1) / NR * NR;
+                for (int pb = 0; pb < depthBlocks; pb++) {
+                    blocks[jb * depthBlocks + pb] = new float[Math.min(KC, k - pb * KC) * padded];
+                }
+            }
+        }
+
+        @Override
+        public int rows() {
+            return k;
+        }
+
+        @Override
+        public int cols() {
+            return n;
+        }
+    }
+
+    static Prepared prepare(Matrix b, boolean transB, GemmOperand reuse) {
+        int k = transB ? b.cols() : b.rows(), n = transB ? b.rows() : b.cols();
+        Prepared p = reuse instanceof Prepared q && q.k == k && q.n == n ? q : new Prepared(k, n);
+        float[] line = LINE_BUFFERS.take();
+        try {
+            for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
+                for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
+                    packB(b, transB, pc, jc, Math.min(KC, k - pc), Math.min(NC, n - jc), p.blocks[jb * p.depthBlocks + pb], line);
+                }
+            }
+        } finally {
+            LINE_BUFFERS.give(line);
+        }
+        return p;
+    }
+
+    /** C (+)= A·op(B) for a prepared op(B). */
+    static void multiply(Matrix a, Prepared b, Matrix c, boolean accumulate) {
+        int m = c.rows(), n = c.cols(), k = b.k;
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                c.fill(0f);
+            }
+            return;
+        }
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_MACS && GemmThreads.THREADS > 1
+                && GemmThreads.shareable(a.segment()) && GemmThreads.shareable(c.segment());
+        run(a, false, null, false, b, c, accumulate, parallel ? GemmThreads.THREADS : 1);
+    }
+
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
@@ -87,8 +154,14 @@ final class SimdGemm {
 
     /** The packed path with up to {@code threads} threads (package-private so tests can compare thread counts). */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate, int threads) {
+        run(a, transA, b, transB, null, c, accumulate, threads);
+    }
+
+    /** The blocked product; B comes from {@code prepared} when given, else it is packed block by block. */
+    private static void run(Matrix a, boolean transA, Matrix b, boolean transB, Prepared prepared, Matrix c,
+                            boolean accumulate, int threads) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
-        float[] bp = B_BUFFERS.take();
+        float[] packed = prepared == null ? B_BUFFERS.take() : null;
         float[] line = LINE_BUFFERS.take();
         try {
             int rowBlocks = (m + MC - 1) / MC;
@@ -96,11 +169,17 @@ final class SimdGemm {
             // split its column panels instead
             boolean byColumns = rowBlocks < threads;
             int parts = byColumns ? Math.min(threads, (Math.min(n, NC) + NR - 1) / NR) : threads;
-            for (int jc = 0; jc < n; jc += NC) {
+            for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
                 int nc = Math.min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC) {
+                for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
                     int kc = Math.min(KC, k - pc);
-                    packB(b, transB, pc, jc, kc, nc, bp, line);
+                    float[] bp;
+                    if (prepared != null) {
+                        bp = prepared.blocks[jb * prepared.depthBlocks + pb];
+                    } else {
+                        bp = packed;
+                        packB(b, transB, pc, jc, kc, nc, bp, line);
+                    }
                     boolean addToC = accumulate || pc > 0;
                     int jc0 = jc, pc0 = pc;
                     // each thread takes every parts-th row block (or column panel) of C: no element is
@@ -110,7 +189,9 @@ final class SimdGemm {
                 }
             }
         } finally {
-            B_BUFFERS.give(bp);
+            if (packed != null) {
+                B_BUFFERS.give(packed);
+            }
             LINE_BUFFERS.give(line);
         }
     }

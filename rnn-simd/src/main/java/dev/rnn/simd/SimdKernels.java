@@ -2,6 +2,7 @@ package dev.rnn.simd;
 
 import dev.rnn.core.Matrix;
 import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.kernels.GemmOperand;
 import dev.rnn.core.Shapes;
 import dev.rnn.core.kernels.Kernels;
 
@@ -122,6 +123,20 @@ public final class SimdKernels implements Kernels {
     @Override
     public float sumOfSquares(Matrix x) {
         return SimdReductions.sumOfSquares(x);
+    }
+
+    @Override
+    public GemmOperand prepareGemmOperand(Matrix b, boolean transB, GemmOperand reuse) {
+        return SimdGemm.prepare(b, transB, reuse);
+    }
+
+    @Override
+    public void gemm(Matrix a, GemmOperand b, Matrix c, boolean accumulate) {
+        if (!(b instanceof SimdGemm.Prepared p)) {
+            throw new IllegalArgumentException("gemm: the operand was prepared by another backend");
+        }
+        Shapes.requirePreparedProduct(a, p.rows(), p.cols(), c);
+        SimdGemm.multiply(a, p, c, accumulate);
     }
 
     @Override

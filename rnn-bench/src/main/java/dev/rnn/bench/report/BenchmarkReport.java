@@ -115,7 +115,12 @@ public final class BenchmarkReport {
         String unit = results.isEmpty() ? "" : results.get(0).unit();
         CategoryChart chart = new CategoryChartBuilder().width(1200).height(600)
                 .title("time per operation (log scale, lower is better)").xAxisTitle("").yAxisTitle(unit).build();
+        double min = results.stream().mapToDouble(Result::score).min().orElse(1);
+        double max = results.stream().mapToDouble(Result::score).max().orElse(10);
         chart.getStyler().setYAxisLogarithmic(true);
+        // bars grow from the axis minimum, which a log axis needs above zero
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+        chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max))));
         chart.getStyler().setXAxisLabelRotation(20);
         for (String engine : engines) {
             List<String> xs = new ArrayList<>();

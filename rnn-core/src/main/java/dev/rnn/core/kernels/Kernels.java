@@ -124,6 +124,16 @@ public interface Kernels {
      */
     void crossEntropy(Matrix logits, int[] targets, float[] losses);
 
+    /**
+     * Prepares op(B) (B, or Bᵀ when {@code transB}) for {@link #gemm(Matrix, GemmOperand, Matrix, boolean)}.
+     * After B changes, prepare it again; passing the previous operand as {@code reuse} (or null) lets
+     * the backend recycle its memory when the shape is unchanged.
+     */
+    GemmOperand prepareGemmOperand(Matrix b, boolean transB, GemmOperand reuse);
+
+    /** C (m×n) = A (m×k) · op(B) (k×n) for a prepared op(B), or C += that when {@code accumulate}. */
+    void gemm(Matrix a, GemmOperand b, Matrix c, boolean accumulate);
+
     // ---- batch-1 streaming kernels ----
 
     /**

@@ -219,6 +219,40 @@ public final class ScalarKernels implements Kernels {
         return s;
     }
 
+    /** op(B) copied row-major: k×n. */
+    private record Operand(int rows, int cols, float[] values) implements GemmOperand {
+    }
+
+    @Override
+    public GemmOperand prepareGemmOperand(Matrix b, boolean transB, GemmOperand reuse) {
+        int k = transB ? b.cols() : b.rows(), n = transB ? b.rows() : b.cols();
+        float[] values = reuse instanceof Operand o && o.rows() == k && o.cols() == n ? o.values() : new float[k * n];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                values[p * n + j] = transB ? get(b, j, p) : get(b, p, j);
+            }
+        }
+        return reuse instanceof Operand o && o.values() == values ? o : new Operand(k, n, values);
+    }
+
+    @Override
+    public void gemm(Matrix a, GemmOperand b, Matrix c, boolean accumulate) {
+        if (!(b instanceof Operand op)) {
+            throw new IllegalArgumentException("gemm: the operand was prepared by another backend");
+        }
+        Shapes.requirePreparedProduct(a, op.rows(), op.cols(), c);
+        int k = op.rows(), n = op.cols();
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    s += get(a, i, p) * op.values()[p * n + j];
+                }
+                set(c, i, j, accumulate ? get(c, i, j) + s : s);
+            }
+        }
+    }
+
     // ---- batch-1 streaming kernels ----
 
     @Override

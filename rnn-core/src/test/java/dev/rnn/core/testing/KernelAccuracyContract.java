@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rnn.core.Matrix;
 import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.kernels.GemmOperand;
 import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.Random;
@@ -100,6 +101,44 @@ public abstract class KernelAccuracyContract {
     void gemmTransAMatchesReference(@ForAll("dim") int m, @ForAll("depth") int k, @ForAll("dim") int n, @ForAll long seed,
                                     @ForAll("scale") float scale, @ForAll boolean strided, @ForAll boolean accumulate) {
         checkGemm(2, m, k, n, seed, scale, strided, accumulate);
+    }
+
+    @Property(tries = 30)
+    void preparedGemmMatchesReference(@ForAll("dim") int m, @ForAll("depth") int k, @ForAll("dim") int n, @ForAll long seed,
+                                      @ForAll("scale") float scale, @ForAll boolean strided, @ForAll boolean accumulate,
+                                      @ForAll boolean transB) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix a = random(arena, m, k, rnd, scale, strided);
+            Matrix b = transB ? random(arena, n, k, rnd, scale, strided) : random(arena, k, n, rnd, scale, strided);
+            Matrix c0 = random(arena, m, n, rnd, scale, strided);
+            double[][] bd = toDouble(transB ? KernelTesting.transpose(arena, b) : b);
+            for (Kernels kernels : backends()) {
+                GemmOperand op = kernels.prepareGemmOperand(b, transB, null);
+                assertEquals(k, op.rows());
+                assertEquals(n, op.cols());
+                Matrix c = Matrix.allocate(arena, m, n);
+                c.copyFrom(c0);
+                kernels.gemm(a, op, c, accumulate);
+                assertProduct(kernels.name() + " prepared gemm", toDouble(a), bd, accumulate ? toDouble(c0) : null, c);
+                // the same blocks as an unprepared product: the same bits
+                Matrix plain = Matrix.allocate(arena, m, n);
+                plain.copyFrom(c0);
+                if (transB) {
+                    kernels.gemmTransB(a, b, plain, accumulate);
+                } else {
+                    kernels.gemm(a, b, plain, accumulate);
+                }
+                if (m > 1) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(plain.toArray(), c.toArray(), kernels.name() + " prepared vs plain");
+                }
+                // re-preparing into the same operand after B changes gives the new product
+                float original = b.get(0, 0);
+                b.set(0, 0, original + 1f);
+                assertEquals(op, kernels.prepareGemmOperand(b, transB, op));
+                b.set(0, 0, original);
+            }
+        }
     }
 
     @Property(tries = 60)

@@ -5,6 +5,7 @@ import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.cells.CellStep;
 import dev.rnn.core.cells.RecurrentCell;
 import dev.rnn.core.cells.StepBuffers;
+import dev.rnn.core.kernels.GemmOperand;
 import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,13 +43,16 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM), else null
     private final Matrix output;   // (maxSteps·B)×H: the output when lengths mask some steps
     private final Matrix dxProj;   // (maxSteps·B)×G·H
-    private final Matrix dhProj;   // B×G·H (GRU only; RNN and LSTM use the step's rows of dxProj)
+    private final Matrix dhProj;   // (maxSteps·B)×G·H (GRU only; RNN and LSTM use dxProj, which equals it)
     private final Matrix dh;       // B×H: ∂loss/∂h of the current step
     private final Matrix dc;       // B×H: ∂loss/∂c of the current step (LSTM)
     private final Matrix dhPrev;   // B×H
     private final Matrix carry;    // 2·B×H: dh and dc of masked rows, carried past the step
     private final Matrix[] hViews; // h_t, B×H each
     private final Matrix[] dxViews; // rows of dxProj for step t
+    private final Matrix[] dhViews; // rows of dhProj (GRU) or dxProj for step t: ∂loss/∂(recurrent projection)
+    private GemmOperand recurrentT;  // W_hhᵀ prepared for the forward steps
+    private GemmOperand recurrent;   // W_hh prepared for the backward steps
     private final CellStep[] cellSteps;
 
     private Matrix input;
@@ -79,7 +83,7 @@ public final class RecurrentLayer implements AutoCloseable {
         output = Matrix.allocate(arena, maxSteps * batch, hidden);
         Matrix saved = Matrix.allocate(arena, maxSteps * batch, cell.savedWidth());
         dxProj = Matrix.allocate(arena, maxSteps * batch, gh);
-        dhProj = gru ? Matrix.allocate(arena, batch, gh) : null;
+        dhProj = gru ? Matrix.allocate(arena, maxSteps * batch, gh) : null;
         dh = Matrix.allocate(arena, batch, hidden);
         dc = lstm ? Matrix.allocate(arena, batch, hidden) : null;
         dhPrev = Matrix.allocate(arena, batch, hidden);
@@ -90,13 +94,15 @@ public final class RecurrentLayer implements AutoCloseable {
             hViews[t] = states.sliceRows(t * batch, (t + 1) * batch);
         }
         dxViews = new Matrix[maxSteps];
+        dhViews = new Matrix[maxSteps];
         cellSteps = new CellStep[maxSteps];
         for (int t = 0; t < maxSteps; t++) {
             Matrix rows = xProj.sliceRows(t * batch, (t + 1) * batch);
             dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
+            dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
             cellSteps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
                     saved.sliceRows(t * batch, (t + 1) * batch), hViews[t + 1], lstm ? block(cells, t + 1) : null,
-                    dh, dc, dxViews[t], gru ? dhProj : dxViews[t], dhPrev, scratch));
+                    dh, dc, dxViews[t], dhViews[t], dhPrev, scratch));
         }
     }
 
@@ -140,8 +146,10 @@ public final class RecurrentLayer implements AutoCloseable {
         if (cells != null) {
             setOrZero(block(cells, 0), c0);
         }
+        // packed once for all T steps instead of inside every step's product
+        recurrentT = k.prepareGemmOperand(params.weightHh(), true, recurrentT);
         for (int t = 0; t < t1; t++) {
-            k.gemmTransB(hViews[t], params.weightHh(), hProj, false);
+            k.gemm(hViews[t], recurrentT, hProj, false);
             if (params.hasBias()) {
                 k.addRowVector(params.biasHh(), hProj);
             }
@@ -246,6 +254,7 @@ public final class RecurrentLayer implements AutoCloseable {
             // steps before the window contribute nothing to the weight gradients
             dxProj.sliceRows(0, first * batch).fill(0f);
         }
+        recurrent = k.prepareGemmOperand(params.weightHh(), false, recurrent);
         for (int t = t1 - 1; t >= first; t--) {
             boolean anyMasked = false;
             if (lengths != null) {
@@ -275,23 +284,19 @@ public final class RecurrentLayer implements AutoCloseable {
                 }
             }
             cellSteps[t].backward(k);
-            Matrix dHp = dhProj != null ? dhProj : dxViews[t];
+            Matrix dHp = dhViews[t];
             if (anyMasked) {
                 for (int b = 0; b < batch; b++) {
                     if (t >= lengths[b]) {
                         zeroRow(dxViews[t], b); // also keeps NaN from unused padding out of the sums
                         if (dhProj != null) {
-                            zeroRow(dhProj, b);
+                            zeroRow(dHp, b);
                         }
                         zeroRow(dhPrev, b);
                     }
                 }
             }
-            k.gemmTransA(dHp, hViews[t], grads.weightHh(), true);
-            if (grads.hasBias()) {
-                k.sumRows(dHp, grads.biasHh(), true);
-            }
-            k.gemm(dHp, params.weightHh(), dh, false);
+            k.gemm(dHp, recurrent, dh, false);
             k.add(dh, dhPrev, dh);
             if (anyMasked) {
                 for (int b = 0; b < batch; b++) {
@@ -306,6 +311,12 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         if (hiddenGradientNorms != null) {
             hiddenGradientNorms[first] = Math.sqrt(k.sumOfSquares(dh));
+        }
+        // the recurrent weight gradient of every step in one product: Σ_t dHp_tᵀ·h_t over the window
+        Matrix dHpAll = (dhProj != null ? dhProj : dxProj).sliceRows(first * batch, t1 * batch);
+        k.gemmTransA(dHpAll, states.sliceRows(first * batch, t1 * batch), grads.weightHh(), true);
+        if (grads.hasBias()) {
+            k.sumRows(dHpAll, grads.biasHh(), true);
         }
         Matrix dxp = dxProj.sliceRows(0, t1 * batch);
         k.gemmTransA(dxp, input, grads.weightIh(), true);
