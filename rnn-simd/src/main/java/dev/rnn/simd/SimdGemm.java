@@ -65,6 +65,8 @@ final class SimdGemm {
     static final class Prepared implements GemmOperand {
         final int k, n, depthBlocks;
         final float[][] blocks;
+        Matrix source;      // B itself, for products with a single row (a matrix-vector product needs no packing)
+        boolean transposed;
 
         Prepared(int k, int n) {
             this.k = k;
@@ -94,6 +96,8 @@ final class SimdGemm {
     static Prepared prepare(Matrix b, boolean transB, GemmOperand reuse) {
         int k = transB ? b.cols() : b.rows(), n = transB ? b.rows() : b.cols();
         Prepared p = reuse instanceof Prepared q && q.k == k && q.n == n ? q : new Prepared(k, n);
+        p.source = b;
+        p.transposed = transB;
         float[] line = LINE_BUFFERS.take();
         try {
             for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
@@ -116,6 +120,16 @@ final class SimdGemm {
         if (k == 0) {
             if (!accumulate) {
                 c.fill(0f);
+            }
+            return;
+        }
+        if (m == 1) {
+            // one row (a batch of one sequence): packed panels of MR rows would compute MR − 1 rows of zeros
+            Matrix src = b.source;
+            if (b.transposed) {
+                SimdGemv.gemv(src.segment(), 0, src.stride(), n, k, a.segment(), 0, c.segment(), 0, accumulate);
+            } else {
+                SimdGemv.gemvTrans(src.segment(), 0, src.stride(), k, n, a.segment(), 0, c.segment(), 0, accumulate);
             }
             return;
         }

@@ -126,8 +126,9 @@ public interface Kernels {
 
     /**
      * Prepares op(B) (B, or Bᵀ when {@code transB}) for {@link #gemm(Matrix, GemmOperand, Matrix, boolean)}.
-     * After B changes, prepare it again; passing the previous operand as {@code reuse} (or null) lets
-     * the backend recycle its memory when the shape is unchanged.
+     * After B changes, prepare it again (an operand may also keep reading B itself, for example for
+     * single-row products); passing the previous operand as {@code reuse} (or null) lets the backend
+     * recycle its memory when the shape is unchanged.
      */
     GemmOperand prepareGemmOperand(Matrix b, boolean transB, GemmOperand reuse);
 
