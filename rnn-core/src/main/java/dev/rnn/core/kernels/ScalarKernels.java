@@ -219,7 +219,7 @@ public final class ScalarKernels implements Kernels {
         return s;
     }
 
-    /** op(B) copied row-major: k×n. */
+    /** op(B) (k×n) copied column by column, values[j·k + p], so that each dot product reads in order. */
     private record Operand(int rows, int cols, float[] values) implements GemmOperand {
     }
 
@@ -229,7 +229,7 @@ public final class ScalarKernels implements Kernels {
         float[] values = reuse instanceof Operand o && o.rows() == k && o.cols() == n ? o.values() : new float[k * n];
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
-                values[p * n + j] = transB ? get(b, j, p) : get(b, p, j);
+                values[j * k + p] = transB ? get(b, j, p) : get(b, p, j);
             }
         }
         return reuse instanceof Operand o && o.values() == values ? o : new Operand(k, n, values);
@@ -246,7 +246,7 @@ public final class ScalarKernels implements Kernels {
             for (int j = 0; j < n; j++) {
                 float s = 0f;
                 for (int p = 0; p < k; p++) {
-                    s += get(a, i, p) * op.values()[p * n + j];
+                    s += get(a, i, p) * op.values()[j * k + p];
                 }
                 set(c, i, j, accumulate ? get(c, i, j) + s : s);
             }
