@@ -146,14 +146,14 @@ public interface Kernels {
     void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate);
 
     /**
-     * The LSTM state update in one pass, from pre-activation gates (B×4H, blocks i, f, g, o):
+     * The LSTM state update from pre-activation gates (B×4H, blocks i, f, g, o):
      * c ← σ(f)⊙c + σ(i)⊙tanh(g), then h = σ(o)⊙tanh(c). c (B×H) is updated in place; h is B×H.
      * {@code gates} may be overwritten (implementations use it as scratch).
      */
     void lstmUpdate(Matrix gates, Matrix c, Matrix h);
 
     /**
-     * The GRU state update in one pass: r = σ(rz[:, :H]), z = σ(rz[:, H:]), n = tanh(nx + r⊙nh),
+     * The GRU state update: r = σ(rz[:, :H]), z = σ(rz[:, H:]), n = tanh(nx + r⊙nh),
      * h ← (1 − z)⊙n + z⊙h, where rz (B×2H) holds the summed input and recurrent pre-activations of
      * r and z, nx (B×H) the input part of n with b_in, nh (B×H) the recurrent part with b_hn. h
      * (B×H) is updated in place. {@code rz} and {@code nx} may be overwritten (used as scratch).
