@@ -34,6 +34,7 @@ public final class StreamSession implements AutoCloseable {
     private final Matrix logits;   // 1×V, or null
     private final Matrix result;   // what step() copies out
     private final int stateSize;
+    private volatile boolean closed;
 
     StreamSession(StreamingModel model, StepOutput output) {
         this.model = model;
@@ -123,6 +124,21 @@ public final class StreamSession implements AutoCloseable {
     }
 
     private void advance() {
+        try {
+            compute();
+        } catch (IllegalStateException e) {
+            // a closed arena: say whose, rather than the memory API's "Already closed"
+            if (model.isClosed()) {
+                throw new IllegalStateException("the streaming model of this session was closed", e);
+            }
+            if (closed) {
+                throw new IllegalStateException("this stream session was closed", e);
+            }
+            throw e;
+        }
+    }
+
+    private void compute() {
         Kernels k = kernels;
         for (int l = 0; l < buffers.length; l++) {
             StreamingModel.Level lv = levels.get(l);
@@ -232,6 +248,7 @@ public final class StreamSession implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         arena.close();
     }
 }

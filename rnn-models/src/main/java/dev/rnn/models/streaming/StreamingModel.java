@@ -58,6 +58,7 @@ public final class StreamingModel implements AutoCloseable {
     private final PackedMatrix head;  // V×H or null
     private final Matrix headBias;    // 1×V or null
     private final PackedMatrix.Format format;
+    private volatile boolean closed;
 
     private StreamingModel(Kernels kernels, Arena arena, List<Level> levels, Matrix embedding, PackedMatrix head,
                            Matrix headBias, PackedMatrix.Format format) {
@@ -195,6 +196,9 @@ public final class StreamingModel implements AutoCloseable {
 
     /** A new session in its initial state (zeros), writing {@code output} at each step. */
     public StreamSession newSession(StepOutput output) {
+        if (closed) {
+            throw new IllegalStateException("the streaming model is closed");
+        }
         if (output != StepOutput.HIDDEN && head == null) {
             throw new IllegalArgumentException(output + " needs a model with an output layer");
         }
@@ -254,8 +258,17 @@ public final class StreamingModel implements AutoCloseable {
         return n;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Frees the packed weights. Sessions stepping at that moment, and later, fail with an
+     * {@link IllegalStateException}; the arena guarantees that no step reads freed memory.
+     */
     @Override
     public void close() {
+        closed = true;
         arena.close();
     }
 }

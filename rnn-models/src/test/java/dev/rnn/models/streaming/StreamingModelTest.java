@@ -261,6 +261,38 @@ class StreamingModelTest {
     }
 
     @Test
+    void closingTheModelFailsItsSessionsClearly() throws Exception {
+        Kernels k = Kernels.preferred();
+        try (Arena arena = Arena.ofShared()) {
+            List<CellParameters> lv = levels(arena, CellKind.LSTM, 8, 64, 1, true, 1);
+            StreamingModel m = model(k, lv, PackedMatrix.Format.BF16);
+            StreamSession s = m.newSession(StepOutput.HIDDEN);
+            float[] x = new float[8], h = new float[64];
+            java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread stepper = new Thread(() -> {
+                try {
+                    while (true) {
+                        s.step(x, h);
+                    }
+                } catch (Throwable t) {
+                    ended.set(t);
+                }
+            });
+            stepper.start();
+            Thread.sleep(50);
+            m.close();                  // while the other thread steps
+            stepper.join(10_000);
+            assertTrue(!stepper.isAlive(), "the stepping thread ended with an exception");
+            assertTrue(ended.get() instanceof IllegalStateException && ended.get().getMessage().contains("closed"),
+                    "the stepping thread ended with " + ended.get());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.step(x, h));
+            assertEquals("the streaming model of this session was closed", e.getMessage());
+            assertThrows(IllegalStateException.class, () -> m.newSession(StepOutput.HIDDEN));
+            s.close();
+        }
+    }
+
+    @Test
     void refusesWhatCannotStream() {
         Kernels k = Kernels.preferred();
         try (Arena arena = Arena.ofConfined()) {
