@@ -55,12 +55,7 @@ public class CellBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Kernels kernels = KernelProviders.named(backend);
-        CellKind kind = switch (cell) {
-            case "rnn" -> CellKind.RNN_TANH;
-            case "lstm" -> CellKind.LSTM;
-            case "gru" -> CellKind.GRU;
-            default -> throw new IllegalArgumentException("cell must be rnn, lstm or gru, found " + cell);
-        };
+        CellKind kind = BenchCells.kind(cell);
         arena = Arena.ofShared();
         CellParameters params = CellParameters.allocate(arena, kind, hidden, hidden, true);
         new Initializers(1).pytorchDefault(params);

@@ -55,7 +55,7 @@ public class SequenceThroughputBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         arena = Arena.ofShared();
-        CellParameters p = CellParameters.allocate(arena, StepLatencyBenchmark.kind(cell), INPUT, hidden, true);
+        CellParameters p = CellParameters.allocate(arena, BenchCells.kind(cell), INPUT, hidden, true);
         new Initializers(42).pytorchDefault(p);
         Random rnd = new Random(1);
         float[] xs = new float[STEPS * BATCH * INPUT];

@@ -2,7 +2,6 @@ package dev.rnn.bench;
 
 import dev.rnn.bench.onnx.OrtRecurrentStep;
 import dev.rnn.core.PackedMatrix;
-import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
@@ -59,19 +58,10 @@ public class StepLatencyBenchmark {
     private float[] out;
     private int next;
 
-    static CellKind kind(String cell) {
-        return switch (cell) {
-            case "rnn" -> CellKind.RNN_TANH;
-            case "lstm" -> CellKind.LSTM;
-            case "gru" -> CellKind.GRU;
-            default -> throw new IllegalArgumentException("unknown cell " + cell);
-        };
-    }
-
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         arena = Arena.ofShared();
-        CellParameters p = CellParameters.allocate(arena, kind(cell), INPUT, hidden, true);
+        CellParameters p = CellParameters.allocate(arena, BenchCells.kind(cell), INPUT, hidden, true);
         new Initializers(42).pytorchDefault(p);
         switch (engine) {
             case "rnn", "rnn-bf16" -> {

@@ -114,13 +114,7 @@ final class SimdGemm {
     /** C (+)= A·op(B) for a prepared op(B). */
     static void multiply(Matrix a, Prepared b, Matrix c, boolean accumulate) {
         int m = c.rows(), n = c.cols(), k = b.k;
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (!accumulate) {
-                c.fill(0f);
-            }
+        if (empty(m, n, k, c, accumulate)) {
             return;
         }
         if (m == 1) {
@@ -133,21 +127,13 @@ final class SimdGemm {
             }
             return;
         }
-        boolean parallel = (long) m * n * k >= PARALLEL_MIN_MACS && GemmThreads.THREADS > 1
-                && GemmThreads.shareable(a.segment()) && GemmThreads.shareable(c.segment());
-        run(a, false, null, false, b, c, accumulate, parallel ? GemmThreads.THREADS : 1);
+        run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
     }
 
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (!accumulate) {
-                c.fill(0f);
-            }
+        if (empty(m, n, k, c, accumulate)) {
             return;
         }
         if (m == 1 && !transA) {
@@ -159,11 +145,29 @@ final class SimdGemm {
             }
             return;
         }
+        multiply(a, transA, b, transB, c, accumulate, threads(a, c, m, n, k));
+    }
+
+    /** Handles a product with no work (an empty C, or k = 0, which leaves C or zeroes it); true when done. */
+    private static boolean empty(int m, int n, int k, Matrix c, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                c.fill(0f);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Threads for an m×n×k product: all of them when it is large and other threads may touch A and C. */
+    private static int threads(Matrix a, Matrix c, int m, int n, int k) {
         // other threads read A and write C (B is packed by the caller); confined memory stays on this thread
         boolean parallel = (long) m * n * k >= PARALLEL_MIN_MACS && GemmThreads.THREADS > 1
                 && GemmThreads.shareable(a.segment()) && GemmThreads.shareable(c.segment());
-        int threads = parallel ? GemmThreads.THREADS : 1;
-        multiply(a, transA, b, transB, c, accumulate, threads);
+        return parallel ? GemmThreads.THREADS : 1;
     }
 
     /** The packed path with up to {@code threads} threads (package-private so tests can compare thread counts). */

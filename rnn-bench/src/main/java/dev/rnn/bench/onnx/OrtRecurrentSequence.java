@@ -6,8 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,30 +26,21 @@ public final class OrtRecurrentSequence implements AutoCloseable {
 
     public OrtRecurrentSequence(CellParameters p, int steps, int batch) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(OnnxRecurrentModel.build(p, steps, batch, true), options);
-        }
+        session = OrtSessions.singleThreaded(env, OnnxRecurrentModel.build(p, steps, batch, true));
         int h = p.hiddenSize();
         long[] state = {1, batch, h};
-        x = direct(steps * batch * p.inputSize());
-        y = direct(steps * batch * h);
+        x = OrtSessions.direct(steps * batch * p.inputSize());
+        y = OrtSessions.direct(steps * batch * h);
         inputs.put("X", OnnxTensor.createTensor(env, x, new long[] {steps, batch, p.inputSize()}));
-        inputs.put("initial_h", OnnxTensor.createTensor(env, direct(batch * h), state));
+        inputs.put("initial_h", OnnxTensor.createTensor(env, OrtSessions.direct(batch * h), state));
         outputs.put("Y", OnnxTensor.createTensor(env, y, new long[] {steps, 1, batch, h}));
-        outputs.put("Y_h", OnnxTensor.createTensor(env, direct(batch * h), state));
+        outputs.put("Y_h", OnnxTensor.createTensor(env, OrtSessions.direct(batch * h), state));
         if (p.kind() == CellKind.LSTM) {
-            inputs.put("initial_c", OnnxTensor.createTensor(env, direct(batch * h), state));
-            outputs.put("Y_c", OnnxTensor.createTensor(env, direct(batch * h), state));
+            inputs.put("initial_c", OnnxTensor.createTensor(env, OrtSessions.direct(batch * h), state));
+            outputs.put("Y_c", OnnxTensor.createTensor(env, OrtSessions.direct(batch * h), state));
         }
     }
 
-    private static FloatBuffer direct(int n) {
-        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
 
     /** The input buffer, T·B·I floats, time-major. */
     public FloatBuffer input() {

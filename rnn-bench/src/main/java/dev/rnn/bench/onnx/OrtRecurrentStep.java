@@ -6,8 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 
@@ -44,28 +42,22 @@ public final class OrtRecurrentStep implements AutoCloseable {
     public OrtRecurrentStep(CellParameters p, boolean pinned) throws OrtException {
         this.pinned = pinned;
         this.env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(OnnxRecurrentModel.build(p, 1, 1, false), options);
-        }
+        session = OrtSessions.singleThreaded(env, OnnxRecurrentModel.build(p, 1, 1, false));
         lstm = p.kind() == CellKind.LSTM;
         int hidden = p.hiddenSize();
         stateShape = new long[] {1, 1, hidden};
         inputShape = new long[] {1, 1, p.inputSize()};
         hState = new float[hidden];
         cState = new float[hidden];
-        x = direct(p.inputSize());
+        x = OrtSessions.direct(p.inputSize());
         OnnxTensor xt = OnnxTensor.createTensor(env, x, inputShape);
         FloatBuffer[] c = new FloatBuffer[2];
         OnnxTensor[] ht = new OnnxTensor[2], ct = new OnnxTensor[2];
         for (int i = 0; i < 2; i++) {
-            h[i] = direct(hidden);
+            h[i] = OrtSessions.direct(hidden);
             ht[i] = OnnxTensor.createTensor(env, h[i], stateShape);
             if (lstm) {
-                c[i] = direct(hidden);
+                c[i] = OrtSessions.direct(hidden);
                 ct[i] = OnnxTensor.createTensor(env, c[i], stateShape);
             }
         }
@@ -79,9 +71,6 @@ public final class OrtRecurrentStep implements AutoCloseable {
         }
     }
 
-    private static FloatBuffer direct(int n) {
-        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
 
     /** Feeds {@code input} and writes the new h into {@code hidden}. */
     public void step(float[] input, float[] hidden) throws OrtException {

@@ -298,6 +298,7 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /** σ(x) in double, rounded once: the oracle's sigmoid everywhere. */
     private static float sigmoid(float x) {
         return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
     }
@@ -313,7 +314,7 @@ public final class ScalarKernels implements Kernels {
         Shapes.requireSameShape("tanh", x, out);
         for (int r = 0; r < x.rows(); r++) {
             for (int c = 0; c < x.cols(); c++) {
-                set(out, r, c, (float) Math.tanh(get(x, r, c)));
+                set(out, r, c, tanh(get(x, r, c)));
             }
         }
     }
@@ -323,7 +324,7 @@ public final class ScalarKernels implements Kernels {
         Shapes.requireSameShape("sigmoid", x, out);
         for (int r = 0; r < x.rows(); r++) {
             for (int c = 0; c < x.cols(); c++) {
-                set(out, r, c, (float) (1.0 / (1.0 + Math.exp(-(double) get(x, r, c)))));
+                set(out, r, c, sigmoid(get(x, r, c)));
             }
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import dev.rnn.core.Bfloat16;
 import dev.rnn.core.Matrix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -394,7 +395,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             case BF16 -> {
                 for (long i = 0; i < n; i++) {
-                    dst.setAtIndex(Matrix.FLOAT, i, Float.intBitsToFloat(src.getAtIndex(I16, i) << 16));
+                    dst.setAtIndex(Matrix.FLOAT, i, Bfloat16.toFloat(src.getAtIndex(I16, i)));
                 }
             }
             default -> {
