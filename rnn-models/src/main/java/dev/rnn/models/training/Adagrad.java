@@ -22,7 +22,12 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
-    public void step() {
+    public List<Matrix> state() {
+        return List.copyOf(sums);
+    }
+
+    @Override
+    protected void update(long t) {
         float lr = (float) learningRate();
         for (int i = 0; i < params.size(); i++) {
             MemorySegment p = params.get(i).segment(), g = grads.get(i).segment(), s = sums.get(i).segment();

@@ -22,7 +22,6 @@ public final class Adam extends Optimizer {
     private final float weightDecay;
     private final List<Matrix> first = new ArrayList<>();
     private final List<Matrix> second = new ArrayList<>();
-    private int t;
 
     /** Adam (weightDecay 0) or AdamW (weightDecay λ > 0). */
     public Adam(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double beta1, double beta2,
@@ -50,8 +49,14 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    public void step() {
-        t++;
+    public List<Matrix> state() {
+        List<Matrix> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    @Override
+    protected void update(long t) {
         float lr = (float) learningRate();
         float c1 = (float) (1 - Math.pow(beta1, t)), c2 = (float) (1 - Math.pow(beta2, t));
         float decay = 1 - lr * weightDecay;

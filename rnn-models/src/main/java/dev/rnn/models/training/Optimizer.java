@@ -13,6 +13,7 @@ public abstract class Optimizer {
     protected final List<Matrix> params;
     protected final List<Matrix> grads;
     private double learningRate;
+    private long steps;
 
     protected Optimizer(List<Matrix> params, List<Matrix> grads, double learningRate) {
         if (params.size() != grads.size()) {
@@ -48,7 +49,32 @@ public abstract class Optimizer {
     }
 
     /** One update of every parameter from its current gradient. */
-    public abstract void step();
+    public final void step() {
+        steps++;
+        update(steps);
+    }
+
+    /** The update of step t (1 for the first). */
+    protected abstract void update(long t);
+
+    /** Updates made so far (restored with {@link #restore}). */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * The optimizer's state besides the step count (momentum buffers, moment estimates), in a fixed
+     * order, each shaped like a parameter: what a checkpoint saves so a resumed run continues exactly.
+     */
+    public abstract List<Matrix> state();
+
+    /** Sets the step count after {@link #state()} has been filled from a checkpoint. */
+    public void restore(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("step count must be ≥ 0, found " + steps);
+        }
+        this.steps = steps;
+    }
 
     /** Sets every gradient to 0. */
     public void zeroGradients() {

@@ -27,7 +27,12 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
-    public void step() {
+    public List<Matrix> state() {
+        return List.copyOf(squares);
+    }
+
+    @Override
+    protected void update(long t) {
         float lr = (float) learningRate();
         for (int i = 0; i < params.size(); i++) {
             MemorySegment p = params.get(i).segment(), g = grads.get(i).segment(), v = squares.get(i).segment();

@@ -18,7 +18,6 @@ public final class Sgd extends Optimizer {
     private final double momentum;
     private final boolean nesterov;
     private final List<Matrix> buffers = new ArrayList<>();
-    private boolean started;
 
     public Sgd(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double momentum, boolean nesterov) {
         super(params, grads, learningRate);
@@ -38,7 +37,13 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    public void step() {
+    public List<Matrix> state() {
+        return List.copyOf(buffers);
+    }
+
+    @Override
+    protected void update(long t) {
+        boolean started = t > 1;
         float lr = (float) learningRate(), mu = (float) momentum;
         for (int i = 0; i < params.size(); i++) {
             MemorySegment p = params.get(i).segment(), g = grads.get(i).segment();
@@ -55,6 +60,5 @@ public final class Sgd extends Optimizer {
                 p.set(FLOAT, o, p.get(FLOAT, o) - lr * update);
             }
         }
-        started = true;
     }
 }
