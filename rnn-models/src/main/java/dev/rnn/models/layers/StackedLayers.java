@@ -30,7 +30,7 @@ public final class StackedLayers implements AutoCloseable {
     private final double dropout;
     private final boolean residual;
     private final int batch;
-    private final SplittableRandom random;
+    private SplittableRandom random;
     private final Arena arena = Arena.ofShared();
     private final Matrix[] masks;       // per level ≥ 1: the dropout mask, values 0 or 1/(1−p)
     private final Matrix[] dropped;     // per level ≥ 1: the masked input
@@ -130,6 +130,11 @@ public final class StackedLayers implements AutoCloseable {
             x = out;
         }
         return x;
+    }
+
+    /** Restarts the dropout generator from {@code seed} (trainers reseed per step so a resumed run draws the same masks). */
+    public void reseed(long seed) {
+        random = new SplittableRandom(seed);
     }
 
     /** S·B, the rows of h0, c0 and the final states: S = Σ directions over the levels. */

@@ -1,0 +1,32 @@
+package dev.rnn.models.training;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/** Optimizers by the names the command line uses. */
+public final class Optimizers {
+
+    /** The names {@link #create} accepts. */
+    public static final List<String> NAMES = List.of("adam", "rmsprop", "adagrad", "sgd");
+
+    private Optimizers() {
+    }
+
+    static void check(String name) {
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "', expected one of " + NAMES);
+        }
+    }
+
+    /** Adam (PyTorch defaults), RMSprop (α 0.99), Adagrad, or SGD with momentum 0.9. */
+    public static Optimizer create(String name, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
+        check(name);
+        return switch (name) {
+            case "adam" -> Adam.withDefaults(arena, params, grads, learningRate);
+            case "rmsprop" -> new RmsProp(arena, params, grads, learningRate, 0.99);
+            case "adagrad" -> new Adagrad(arena, params, grads, learningRate);
+            default -> new Sgd(arena, params, grads, learningRate, 0.9, false);
+        };
+    }
+}

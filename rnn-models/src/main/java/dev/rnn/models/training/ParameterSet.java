@@ -1,0 +1,146 @@
+package dev.rnn.models.training;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellParameters;
+import dev.rnn.models.io.Dtype;
+import dev.rnn.models.io.SafetensorsException;
+import dev.rnn.models.io.SafetensorsFile;
+import dev.rnn.models.io.SafetensorsWriter;
+import dev.rnn.models.layers.StackedLayers;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainable tensors of a model, each under the name it has in the model file, with its
+ * gradient. Names follow PyTorch's state_dict conventions ({@code embedding.weight},
+ * {@code rnn.weight_ih_l0}, {@code head.bias}); vectors are saved with shape [n], matrices [rows, cols].
+ * Insertion order is the order optimizers and checkpoints see.
+ */
+public final class ParameterSet {
+
+    /** One tensor: its value and gradient (same shape), and its shape in the file. */
+    public record Entry(String name, Matrix value, Matrix gradient, long[] shape) {
+    }
+
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+
+    /** Adds a matrix parameter (saved as rows×cols, or [n] when {@code vector}). */
+    public ParameterSet add(String name, Matrix value, Matrix gradient, boolean vector) {
+        if (entries.containsKey(name)) {
+            throw new IllegalArgumentException("parameter '" + name + "' added twice");
+        }
+        if (value.rows() != gradient.rows() || value.cols() != gradient.cols()) {
+            throw new IllegalArgumentException("parameter '" + name + "' is " + value.shape() + " but its gradient is " + gradient.shape());
+        }
+        long[] shape = vector ? new long[] {value.size()} : new long[] {value.rows(), value.cols()};
+        entries.put(name, new Entry(name, value, gradient, shape));
+        return this;
+    }
+
+    /** Adds a matrix parameter saved as rows×cols. */
+    public ParameterSet add(String name, Matrix value, Matrix gradient) {
+        return add(name, value, gradient, false);
+    }
+
+    /**
+     * Adds the levels of a recurrent stack under PyTorch's names with {@code prefix}
+     * ({@code prefix + "weight_ih_l0"}, {@code "_reverse"} for backward directions); {@code grads}
+     * has the same structure.
+     */
+    public ParameterSet addRecurrent(String prefix, List<StackedLayers.Level> params, List<StackedLayers.Level> grads) {
+        for (int k = 0; k < params.size(); k++) {
+            addCell(prefix, "_l" + k, params.get(k).forwardParams(), grads.get(k).forwardParams());
+            if (params.get(k).bidirectional()) {
+                addCell(prefix, "_l" + k + "_reverse", params.get(k).backwardParams(), grads.get(k).backwardParams());
+            }
+        }
+        return this;
+    }
+
+    private void addCell(String prefix, String suffix, CellParameters p, CellParameters g) {
+        add(prefix + "weight_ih" + suffix, p.weightIh(), g.weightIh());
+        add(prefix + "weight_hh" + suffix, p.weightHh(), g.weightHh());
+        if (p.hasBias()) {
+            add(prefix + "bias_ih" + suffix, p.biasIh(), g.biasIh(), true);
+            add(prefix + "bias_hh" + suffix, p.biasHh(), g.biasHh(), true);
+        }
+    }
+
+    public List<Entry> entries() {
+        return List.copyOf(entries.values());
+    }
+
+    public List<Matrix> values() {
+        List<Matrix> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            out.add(e.value());
+        }
+        return out;
+    }
+
+    public List<Matrix> gradients() {
+        List<Matrix> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            out.add(e.gradient());
+        }
+        return out;
+    }
+
+    /** The number of trainable scalars. */
+    public long count() {
+        long n = 0;
+        for (Entry e : entries.values()) {
+            n += e.value().size();
+        }
+        return n;
+    }
+
+    public void zeroGradients() {
+        for (Entry e : entries.values()) {
+            e.gradient().fill(0f);
+        }
+    }
+
+    /** Puts every parameter value into {@code writer} under {@code prefix + name}. */
+    public void writeTo(SafetensorsWriter writer, String prefix) {
+        for (Entry e : entries.values()) {
+            writer.put(prefix + e.name(), e.value(), Dtype.F32, e.shape());
+        }
+    }
+
+    /** Copies every parameter from {@code file} (tensor {@code prefix + name}, shape checked). */
+    public void readFrom(SafetensorsFile file, String prefix) throws SafetensorsException {
+        for (Entry e : entries.values()) {
+            e.value().copyFrom(file.floats(prefix + e.name(), e.shape()).reshape(e.value().rows(), e.value().cols()));
+        }
+    }
+
+    /**
+     * The name of the first parameter whose value or gradient holds a NaN or an infinity, with
+     * which of the two; null when every one is finite.
+     */
+    public String firstNonFinite() {
+        for (Entry e : entries.values()) {
+            if (!finite(e.gradient())) {
+                return "the gradient of " + e.name();
+            }
+            if (!finite(e.value())) {
+                return e.name();
+            }
+        }
+        return null;
+    }
+
+    private static boolean finite(Matrix m) {
+        for (int r = 0; r < m.rows(); r++) {
+            for (int c = 0; c < m.cols(); c++) {
+                if (!Float.isFinite(m.get(r, c))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

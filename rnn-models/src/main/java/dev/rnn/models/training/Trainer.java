@@ -1,0 +1,226 @@
+package dev.rnn.models.training;
+
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.SafetensorsWriter;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training loop every task shares: epochs of batches, gradient clipping and an optimizer step
+ * per batch, validation every few batches, the best model by validation saved atomically to the
+ * model file, and a checkpoint ({@link Checkpoint#pathFor}) after every validation and when training
+ * ends, from which {@code resume} continues exactly where it stood (same parameters, optimizer state,
+ * learning rate, data order and dropout masks).
+ *
+ * <p>Training ends at the first of: the epoch budget, the time budget (training time, summed over
+ * resumed runs), or {@link #requestStop()} (for Ctrl-C, from any thread), which writes a checkpoint
+ * and returns promptly. Not otherwise thread-safe.
+ */
+public final class Trainer {
+
+    /** How training ended: the best validation, where it stopped, and the whole validation history. */
+    public record Result(TrainingTask.Evaluation best, int epoch, long steps, double seconds, boolean stopped,
+                         List<TrainingListener.Point> history) {
+    }
+
+    private final Kernels kernels;
+    private final TrainingTask task;
+    private final TrainingSettings settings;
+    private final TrainingListener listener;
+    private volatile boolean stopRequested;
+
+    public Trainer(Kernels kernels, TrainingTask task, TrainingSettings settings, TrainingListener listener) {
+        this.kernels = kernels;
+        this.task = task;
+        this.settings = settings;
+        this.listener = listener == null ? new TrainingListener() { } : listener;
+    }
+
+    /** Asks the loop to write a checkpoint and return after the current batch. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Trains, saving the best model to {@code model} (with the task's metadata and
+     * {@code training.*} figures) and checkpoints beside it; with {@code resume}, continues from the
+     * checkpoint, which must exist.
+     */
+    public Result run(Path model, boolean resume) throws IOException {
+        Path checkpoint = Checkpoint.pathFor(model);
+        ParameterSet params = task.parameters();
+        Map<String, String> metadata = task.metadata();
+        try (Arena arena = Arena.ofShared()) {
+            Optimizer optimizer = Optimizers.create(settings.optimizer(), arena, params.values(), params.gradients(),
+                    settings.learningRate());
+            int epoch = 0, batch = 0;
+            long step = 0;
+            double before = 0, best = Double.NEGATIVE_INFINITY, lossSum = 0;
+            long lossUnits = 0;
+            List<TrainingListener.Point> history = new ArrayList<>();
+            if (resume) {
+                if (!Files.exists(checkpoint)) {
+                    throw new TrainingException(checkpoint + ": no checkpoint to resume from");
+                }
+                Checkpoint.Position p = Checkpoint.read(checkpoint, params, optimizer, metadata);
+                optimizer.restore(p.optimizerSteps());
+                optimizer.setLearningRate(p.learningRate());
+                epoch = p.epoch();
+                batch = p.batch();
+                step = p.step();
+                before = p.seconds();
+                best = p.bestScore();
+                lossSum = p.lossSum();
+                lossUnits = p.lossUnits();
+                history.addAll(p.history());
+                listener.message(String.format(Locale.ROOT, "resuming from %s: epoch %d, batch %d, %.0f s trained", checkpoint,
+                        epoch + 1, batch, before));
+            }
+            int perEpoch = task.batchesPerEpoch();
+            if (batch > 0) {
+                task.startEpoch(epoch);                               // the epoch's data order, then its carried state
+                Checkpoint.readCarried(checkpoint, task.carriedState());
+            }
+            long doneAtStart = (long) epoch * perEpoch + batch;
+            long start = System.nanoTime();
+            long windowStart = start, windowUnits = 0;
+            double unitsPerSecond = Double.NaN;
+            int sinceValidation = batch % settings.evalEvery();
+            boolean stopped = false, outOfTime = false;
+            listener.started(epoch, batch, perEpoch, task.unit());
+            while ((settings.epochs() == 0 || epoch < settings.epochs()) && !outOfTime) {
+                if (batch == 0) {
+                    task.startEpoch(epoch);
+                }
+                while (batch < perEpoch) {
+                    params.zeroGradients();
+                    TrainingTask.BatchLoss loss = task.trainBatch(batch, step);
+                    double norm = settings.clipNorm() > 0
+                            ? GradientClipping.clipByGlobalNorm(kernels, params.gradients(), settings.clipNorm())
+                            : GradientClipping.globalNorm(kernels, params.gradients());
+                    if (!Double.isFinite(loss.loss()) || !Double.isFinite(norm)) {
+                        String what = !Double.isFinite(loss.loss()) ? "loss " + loss.loss() : "gradient norm " + norm;
+                        String first = params.firstNonFinite();
+                        String where = String.format(Locale.ROOT, "epoch %d, step %d: non-finite %s%s", epoch + 1, step + 1, what,
+                                first == null ? "" : " (first offending: " + first + ")");
+                        if (settings.onNonFinite() == TrainingSettings.NonFinitePolicy.STOP) {
+                            throw new TrainingException(where + "; stopped, the last good checkpoint is "
+                                    + (Files.exists(checkpoint) ? checkpoint : "none (none was written yet)"));
+                        }
+                        listener.message(where + "; batch skipped");
+                    } else {
+                        optimizer.step();
+                        lossSum += loss.loss() * loss.units();
+                        lossUnits += loss.units();
+                    }
+                    step++;
+                    batch++;
+                    sinceValidation++;
+                    windowUnits += loss.units();
+                    long now = System.nanoTime();
+                    if (now - windowStart > 2_000_000_000L || Double.isNaN(unitsPerSecond) && now - windowStart > 200_000_000L) {
+                        unitsPerSecond = windowUnits / ((now - windowStart) / 1e9);
+                        windowStart = now;
+                        windowUnits = 0;
+                    }
+                    double seconds = before + (now - start) / 1e9;
+                    listener.batch(epoch, batch, perEpoch, lossUnits == 0 ? Double.NaN : lossSum / lossUnits, unitsPerSecond, seconds,
+                            remaining(seconds, epoch, batch, perEpoch, start, now, doneAtStart));
+                    outOfTime = settings.minutes() > 0 && seconds >= settings.minutes() * 60;
+                    if (sinceValidation >= settings.evalEvery() || batch == perEpoch || outOfTime) {
+                        best = validate(model, metadata, params, optimizer, epoch, batch, perEpoch, step, seconds, best,
+                                lossUnits == 0 ? Double.NaN : lossSum / lossUnits, history);
+                        lossSum = 0;
+                        lossUnits = 0;
+                        sinceValidation = 0;
+                    }
+                    if (stopRequested) {       // after a validation that was due, so a resumed run repeats it exactly
+                        stopped = true;
+                        break;
+                    }
+                    if (outOfTime) {
+                        break;
+                    }
+                }
+                if (stopped) {
+                    break;
+                }
+                if (batch == perEpoch) {
+                    epoch++;
+                    batch = 0;
+                }
+            }
+            double seconds = before + (System.nanoTime() - start) / 1e9;
+            if (batch == perEpoch) {
+                epoch++;
+                batch = 0;
+            }
+            Checkpoint.write(checkpoint, params, optimizer, task.carriedState(), metadata,
+                    new Checkpoint.Position(epoch, batch, step, optimizer.steps(), seconds, best, optimizer.learningRate(),
+                            lossSum, lossUnits, history));
+            if (stopped) {
+                listener.message("stopped: checkpoint written to " + checkpoint + "; --resume continues from it");
+            }
+            TrainingListener.Point bestPoint = null;
+            for (TrainingListener.Point p : history) {
+                if (p.best()) {
+                    bestPoint = p;
+                }
+            }
+            TrainingTask.Evaluation bestEval = bestPoint == null ? null
+                    : new TrainingTask.Evaluation(bestPoint.validationLoss(), bestPoint.validationAccuracy());
+            return new Result(bestEval, epoch, step, seconds, stopped, history);
+        }
+    }
+
+    private double remaining(double seconds, int epoch, int batch, int perEpoch, long start, long now, long doneAtStart) {
+        double left = Double.NaN;
+        if (settings.minutes() > 0) {
+            left = Math.max(0, settings.minutes() * 60 - seconds);
+        }
+        if (settings.epochs() > 0 && now > start) {
+            long done = (long) epoch * perEpoch + batch, total = (long) settings.epochs() * perEpoch;
+            double rate = (now - start) / 1e9 / Math.max(1, done - doneAtStart);
+            double byEpochs = (total - done) * rate;
+            left = Double.isNaN(left) ? byEpochs : Math.min(left, byEpochs);
+        }
+        return left;
+    }
+
+    private double validate(Path model, Map<String, String> metadata, ParameterSet params, Optimizer optimizer, int epoch,
+                            int batch, int perEpoch, long step, double seconds, double best, double trainLoss,
+                            List<TrainingListener.Point> history) throws IOException {
+        TrainingTask.Evaluation e = task.evaluate();
+        boolean improved = e.score() > best;
+        TrainingListener.Point point = new TrainingListener.Point(epoch + 1, step, epoch + (double) batch / perEpoch, seconds,
+                trainLoss, e.loss(), e.accuracy(), improved);
+        history.add(point);
+        if (improved) {
+            best = e.score();
+            Map<String, String> meta = new LinkedHashMap<>(metadata);
+            meta.put("training.epoch", Integer.toString(epoch + 1));
+            meta.put("training.step", Long.toString(step));
+            meta.put("training.validationLoss", Double.toString(e.loss()));
+            meta.put("training.validationAccuracy", Double.toString(e.accuracy()));
+            SafetensorsWriter w = new SafetensorsWriter().metadata(meta);
+            params.writeTo(w, "");
+            w.write(model);
+        } else if (settings.decay() < 1) {
+            optimizer.setLearningRate(optimizer.learningRate() * settings.decay());
+            listener.message(String.format(Locale.ROOT, "no improvement: learning rate now %.3g", optimizer.learningRate()));
+        }
+        listener.validated(point, List.copyOf(history));
+        int nextEpoch = batch == perEpoch ? epoch + 1 : epoch, nextBatch = batch == perEpoch ? 0 : batch;
+        Checkpoint.write(Checkpoint.pathFor(model), params, optimizer, task.carriedState(), metadata,
+                new Checkpoint.Position(nextEpoch, nextBatch, step, optimizer.steps(), seconds, best, optimizer.learningRate(),
+                        0, 0, history));
+        return best;
+    }
+}
