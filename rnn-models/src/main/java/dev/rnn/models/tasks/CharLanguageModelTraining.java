@@ -1,0 +1,112 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.models.training.ParameterSet;
+import dev.rnn.models.training.TrainingTask;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a {@link CharLanguageModel} as char-rnn does: the training text is cut into B equal
+ * streams read side by side, each batch is the next {@code seqLen} characters of every stream, the
+ * state carried from batch to batch (reset at each epoch), and gradients flow back through the
+ * batch's steps only (truncated BPTT with k1 = k2 = seqLen). Validation is
+ * {@link CharLanguageModel#loss(int[])} on the held-out text.
+ */
+public final class CharLanguageModelTraining implements TrainingTask, AutoCloseable {
+
+    private final CharLanguageModel model;
+    private final int[] train;
+    private final int[] validation;
+    private final int batch;
+    private final int seqLen;
+    private final long seed;
+    private final int streamLength;
+    private final CharLanguageModel.Runner runner;
+    private final int[] in;
+    private final int[] target;
+
+    /** {@code train} needs at least batch·seqLen + 1 characters; {@code validation} at least 2. */
+    public CharLanguageModelTraining(CharLanguageModel model, int[] train, int[] validation, int batch, int seqLen, long seed) {
+        if (batch < 1 || seqLen < 1) {
+            throw new IllegalArgumentException("batch and sequence length must be ≥ 1, found " + batch + " and " + seqLen);
+        }
+        if (train.length < (long) batch * seqLen + 1) {
+            throw new IllegalArgumentException("the training text has " + train.length + " characters; batch " + batch
+                    + " × sequence length " + seqLen + " needs at least " + ((long) batch * seqLen + 1));
+        }
+        if (validation.length < 2) {
+            throw new IllegalArgumentException("the validation text needs at least 2 characters, found " + validation.length);
+        }
+        this.model = model;
+        this.train = train.clone();
+        this.validation = validation.clone();
+        this.batch = batch;
+        this.seqLen = seqLen;
+        this.seed = seed;
+        this.streamLength = (train.length - 1) / batch;
+        this.runner = model.runner(batch, seqLen);
+        this.in = new int[batch * seqLen];
+        this.target = new int[batch * seqLen];
+    }
+
+    @Override
+    public ParameterSet parameters() {
+        return model.parameters();
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+        return streamLength / seqLen;
+    }
+
+    @Override
+    public String unit() {
+        return "chars";
+    }
+
+    @Override
+    public void startEpoch(int epoch) {
+        runner.resetState();
+    }
+
+    @Override
+    public BatchLoss trainBatch(int index, long step) {
+        for (int t = 0; t < seqLen; t++) {
+            for (int b = 0; b < batch; b++) {
+                int pos = b * streamLength + index * seqLen + t;
+                in[t * batch + b] = train[pos];
+                target[t * batch + b] = train[pos + 1];
+            }
+        }
+        double loss = runner.forward(in, target, seqLen, true, seed * 0x9E3779B97F4A7C15L + step, true);
+        return new BatchLoss(loss, (long) batch * seqLen);
+    }
+
+    @Override
+    public Evaluation evaluate() {
+        return new Evaluation(model.loss(validation), Double.NaN);
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>(model.metadata());
+        m.put("training.batch", Integer.toString(batch));
+        m.put("training.seqLen", Integer.toString(seqLen));
+        m.put("training.seed", Long.toString(seed));
+        m.put("training.data", train.length + "+" + validation.length + ":" + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
+        return m;
+    }
+
+    @Override
+    public List<Matrix> carriedState() {
+        return runner.state();
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

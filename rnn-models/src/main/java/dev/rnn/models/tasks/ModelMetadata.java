@@ -1,0 +1,84 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.models.io.SafetensorsException;
+import dev.rnn.models.io.SafetensorsFile;
+import dev.rnn.models.text.Vocabulary;
+import java.util.Map;
+
+/** Reads a task model's settings from its file's metadata, with one-line errors naming the file and key. */
+final class ModelMetadata {
+
+    static final String TASK = "task";
+
+    private final SafetensorsFile file;
+    private final Map<String, String> values;
+
+    ModelMetadata(SafetensorsFile file) {
+        this.file = file;
+        this.values = file.metadata();
+    }
+
+    /** Checks that the file holds a model of {@code task}. */
+    void requireTask(String task) throws SafetensorsException {
+        String found = values.get(TASK);
+        if (!task.equals(found)) {
+            throw new SafetensorsException(file.path(), found == null
+                    ? "not an rnn " + task + " model (no 'task' in its metadata)"
+                    : "holds a " + found + " model, not a " + task + " model");
+        }
+    }
+
+    String string(String key) throws SafetensorsException {
+        String v = values.get(key);
+        if (v == null) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    int integer(String key, int min) throws SafetensorsException {
+        String v = string(key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min) {
+                throw new SafetensorsException(file.path(), "metadata '" + key + "' is " + n + ", expected ≥ " + min);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "' is '" + v + "', not an integer");
+        }
+    }
+
+    double decimal(String key) throws SafetensorsException {
+        String v = string(key);
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "' is '" + v + "', not a number");
+        }
+    }
+
+    boolean flag(String key) throws SafetensorsException {
+        String v = string(key);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "' is '" + v + "', expected true or false");
+        }
+        return v.equals("true");
+    }
+
+    Vocabulary vocabulary(String key) throws SafetensorsException {
+        try {
+            return Vocabulary.fromJson(string(key));
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "': " + e.getMessage());
+        }
+    }
+
+    dev.rnn.core.cells.CellKind cell(String key) throws SafetensorsException {
+        try {
+            return CellNames.parse(string(key));
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException(file.path(), "metadata '" + key + "': " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.SafetensorsException;
+import dev.rnn.models.io.SafetensorsFile;
+import dev.rnn.models.layers.DenseLayer;
+import dev.rnn.models.layers.Dropout;
+import dev.rnn.models.text.LabelledSentence;
+import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.text.WordTokenizer;
+import dev.rnn.models.training.Initializers;
+import dev.rnn.models.training.ParameterSet;
+import dev.rnn.models.training.SoftmaxCrossEntropy;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A sentence classifier (many-to-one): {@link WordTokenizer} tokens → word embedding beside
+ * character n-gram features → (bi)directional recurrent stack → max and mean pooling over the
+ * sentence's steps → dropout → linear layer → softmax over the labels.
+ *
+ * <p>Tensors: {@code words.weight} (V×Ew), {@code chars.weight} (buckets×Ec), {@code rnn.*} in
+ * PyTorch's layout, {@code head.weight} (C×2D), {@code head.bias} [C], with D the stack's output
+ * width. Vocabulary, labels and architecture are in the metadata.
+ *
+ * <pre>{@code
+ * try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), Path.of("sentiment.safetensors"))) {
+ *     SentenceClassifier.Prediction p = c.predict("The food was great.");   // label "1", probability 0.97
+ * }
+ * }</pre>
+ */
+public final class SentenceClassifier implements AutoCloseable {
+
+    public static final String TASK = "sentence-classifier";
+
+    /** Architecture; {@code wordDropout} is α in α/(α + count) (see {@link WordFeatures}). */
+    public record Config(CellKind cell, int wordDim, int charDim, int buckets, int hidden, int layers, boolean bidirectional,
+                         double dropout, double wordDropout) {
+        public Config {
+            if (wordDim < 1 || charDim < 1 || buckets < 1 || hidden < 1 || layers < 1) {
+                throw new IllegalArgumentException("sizes must be ≥ 1: word " + wordDim + ", char " + charDim + ", buckets "
+                        + buckets + ", hidden " + hidden + ", layers " + layers);
+            }
+            if (!(dropout >= 0 && dropout < 1) || !(wordDropout >= 0)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1) and word dropout ≥ 0, found " + dropout + " and " + wordDropout);
+            }
+        }
+    }
+
+    /** A predicted label and its probability. */
+    public record Prediction(String label, double probability) {
+    }
+
+    private final Kernels kernels;
+    private final Config config;
+    private final Vocabulary labels;
+    private final Arena arena = Arena.ofShared();
+    private final WordFeatures features;
+    private final RecurrentStack stack;
+    private final DenseLayer head;
+    private final ParameterSet parameters = new ParameterSet();
+    private Runner runner;
+
+    private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels) {
+        if (labels.size() < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 labels, found " + labels.tokens());
+        }
+        this.kernels = kernels;
+        this.config = config;
+        this.labels = labels;
+        features = new WordFeatures(arena, words, false, config.wordDim(), config.buckets(), config.charDim());
+        stack = RecurrentStack.allocate(arena, config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
+        head = new DenseLayer(kernels, arena, 2 * stack.outputSize(), labels.size(), true);
+        features.register(parameters);
+        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
+        parameters.add("head.weight", head.weight(), head.gradients().get(0));
+        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+    }
+
+    /**
+     * A new classifier for {@code examples}: their words (all of them, counted for word dropout) and
+     * labels (sorted) make the vocabularies; weights are seeded.
+     */
+    public static SentenceClassifier create(Kernels kernels, Config config, List<LabelledSentence> examples, long seed) {
+        List<String> tokens = new ArrayList<>(), labelList = new ArrayList<>();
+        for (LabelledSentence e : examples) {
+            tokens.addAll(WordTokenizer.tokenize(e.text()));
+            labelList.add(e.label());
+        }
+        Vocabulary words = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
+        Vocabulary labels = Vocabulary.build(List.of(), labelList, 1);
+        SentenceClassifier c = new SentenceClassifier(kernels, config, words, labels);
+        Initializers init = new Initializers(seed);
+        c.features.initialise(init);
+        c.stack.initialise(init);
+        init.xavierUniform(c.head.weight());
+        return c;
+    }
+
+    /** The classifier saved in {@code file}. */
+    public static SentenceClassifier load(Kernels kernels, Path file) throws SafetensorsException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            ModelMetadata m = new ModelMetadata(f);
+            m.requireTask(TASK);
+            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+                    m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
+                    m.decimal("wordDropout"));
+            SentenceClassifier c;
+            try {
+                c = new SentenceClassifier(kernels, config, m.vocabulary("words"), m.vocabulary("labels"));
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
+            }
+            try {
+                c.parameters.readFrom(f, "");
+            } catch (SafetensorsException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            return c;
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The labels, in the order of the output layer's rows. */
+    public Vocabulary labels() {
+        return labels;
+    }
+
+    public ParameterSet parameters() {
+        return parameters;
+    }
+
+    public Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(ModelMetadata.TASK, TASK);
+        m.put("cell", CellNames.name(config.cell()));
+        m.put("wordDim", Integer.toString(config.wordDim()));
+        m.put("charDim", Integer.toString(config.charDim()));
+        m.put("buckets", Integer.toString(config.buckets()));
+        m.put("hidden", Integer.toString(config.hidden()));
+        m.put("layers", Integer.toString(config.layers()));
+        m.put("bidirectional", Boolean.toString(config.bidirectional()));
+        m.put("dropout", Double.toString(config.dropout()));
+        m.put("wordDropout", Double.toString(config.wordDropout()));
+        m.put("words", features.words().toJson());
+        m.put("labels", labels.toJson());
+        return m;
+    }
+
+    /** A sentence's ids; a text without any token is an error. */
+    WordFeatures.Encoded encode(String text) {
+        List<String> tokens = WordTokenizer.tokenize(text);
+        if (tokens.isEmpty()) {
+            throw new IllegalArgumentException("the text '" + text + "' has no words to classify");
+        }
+        return features.encode(tokens);
+    }
+
+    /** The label id of {@code label}, or an error naming the labels this model knows. */
+    int labelId(String label) {
+        int id = labels.id(label);
+        if (id < 0) {
+            throw new IllegalArgumentException("label '" + label + "' is not one of the model's labels " + labels.tokens());
+        }
+        return id;
+    }
+
+    /** The most probable label of {@code text}. */
+    public Prediction predict(String text) {
+        return predict(List.of(text)).get(0);
+    }
+
+    /** The most probable label of each text, computed in batches. */
+    public List<Prediction> predict(List<String> texts) {
+        List<WordFeatures.Encoded> enc = new ArrayList<>();
+        for (String t : texts) {
+            enc.add(encode(t));
+        }
+        List<Prediction> out = new ArrayList<>();
+        int batch = 32;
+        for (int i = 0; i < enc.size(); i += batch) {
+            List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + batch));
+            Runner r = runner(batch, part);
+            Matrix probs = r.probabilities(part);
+            for (int b = 0; b < part.size(); b++) {
+                int best = 0;
+                for (int c = 1; c < labels.size(); c++) {
+                    if (probs.get(b, c) > probs.get(b, best)) {
+                        best = c;
+                    }
+                }
+                out.add(new Prediction(labels.token(best), probs.get(b, best)));
+            }
+        }
+        return out;
+    }
+
+    /** Fraction of {@code examples} whose predicted label is theirs. */
+    public double accuracy(List<LabelledSentence> examples) {
+        List<String> texts = new ArrayList<>();
+        for (LabelledSentence e : examples) {
+            texts.add(e.text());
+            labelId(e.label());
+        }
+        List<Prediction> p = predict(texts);
+        int right = 0;
+        for (int i = 0; i < p.size(); i++) {
+            if (p.get(i).label().equals(examples.get(i).label())) {
+                right++;
+            }
+        }
+        return (double) right / examples.size();
+    }
+
+    /** A runner for B sentences that fits these; reused while it is large enough. */
+    Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
+        int steps = 1;
+        for (WordFeatures.Encoded s : sentences) {
+            steps = Math.max(steps, s.length());
+        }
+        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
+            if (runner != null) {
+                runner.close();
+            }
+            runner = new Runner(batch, Math.max(steps, runner == null ? 0 : runner.encoder.maxSteps));
+        }
+        return runner;
+    }
+
+    /** Forward (and backward) over a batch of B sentences. */
+    final class Runner implements AutoCloseable {
+        final int batch;
+        final SequenceEncoder encoder;
+        private final Arena runArena = Arena.ofShared();
+        private final SequenceBatch layout;
+        private final int width;
+        private final Matrix pooled, droppedPool, logits, dLogits, dPooled, dOut;
+        private final int[] argmax;
+        private final Dropout poolDropout;
+        private final SoftmaxCrossEntropy loss;
+
+        Runner(int batch, int maxSteps) {
+            this.batch = batch;
+            encoder = new SequenceEncoder(kernels, features, stack, config.dropout(), batch, maxSteps);
+            layout = new SequenceBatch(batch);
+            width = stack.outputSize();
+            pooled = Matrix.allocate(runArena, batch, 2 * width);
+            droppedPool = Matrix.allocate(runArena, batch, 2 * width);
+            logits = Matrix.allocate(runArena, batch, labels.size());
+            dLogits = Matrix.allocate(runArena, batch, labels.size());
+            dPooled = Matrix.allocate(runArena, batch, 2 * width);
+            dOut = Matrix.allocate(runArena, batch * maxSteps, width);
+            argmax = new int[batch * width];
+            poolDropout = new Dropout(kernels, runArena, config.dropout(), batch, 2 * width);
+            loss = new SoftmaxCrossEntropy(kernels, batch);
+        }
+
+        /**
+         * Mean loss over the present sentences for {@code targets} (label ids, B entries, −1 for
+         * absent slots); with {@code backward}, adds the gradients.
+         */
+        double run(List<WordFeatures.Encoded> sentences, int[] targets, boolean training, long seed, boolean backward,
+                   double wordDropout) {
+            SplittableRandom random = training ? new SplittableRandom(seed) : null;
+            layout.fill(sentences, features, wordDropout, random);
+            Matrix out = encoder.forward(layout, training, training ? random.nextLong() : 0);
+            pool(out);
+            poolDropout.forward(pooled, droppedPool, training, training ? random : null);
+            head.forward(droppedPool, logits);
+            if (!backward) {
+                return loss.loss(logits, targets);
+            }
+            double mean = loss.lossAndGradient(logits, targets, dLogits);
+            head.backward(droppedPool, dLogits, dPooled);
+            poolDropout.backward(dPooled, dPooled);
+            Matrix d = dOut.sliceRows(0, layout.rows());
+            unpool(d);
+            encoder.backward(d);
+            return mean;
+        }
+
+        /** The logits (B×C) of the last {@link #run}. */
+        Matrix logits() {
+            return logits;
+        }
+
+        /** Softmax probabilities (B×C) of the sentences, without dropout. */
+        Matrix probabilities(List<WordFeatures.Encoded> sentences) {
+            layout.fill(sentences, features, 0, null);
+            pool(encoder.forward(layout, false, 0));
+            head.forward(pooled, logits);
+            kernels.softmax(logits, logits);
+            return logits;
+        }
+
+        private void pool(Matrix out) {
+            for (int b = 0; b < batch; b++) {
+                int len = layout.lengths[b];
+                for (int j = 0; j < width; j++) {
+                    float max = Float.NEGATIVE_INFINITY, sum = 0;
+                    int at = 0;
+                    for (int t = 0; t < len; t++) {
+                        float v = out.get(t * batch + b, j);
+                        sum += v;
+                        if (v > max) {
+                            max = v;
+                            at = t;
+                        }
+                    }
+                    pooled.set(b, j, max);
+                    pooled.set(b, width + j, sum / len);
+                    argmax[b * width + j] = at;
+                }
+            }
+        }
+
+        private void unpool(Matrix d) {
+            d.fill(0f);
+            for (int b = 0; b < batch; b++) {
+                int len = layout.lengths[b];
+                for (int j = 0; j < width; j++) {
+                    float mean = dPooled.get(b, width + j) / len;
+                    for (int t = 0; t < len; t++) {
+                        d.set(t * batch + b, j, mean);
+                    }
+                    int row = argmax[b * width + j] * batch + b;
+                    d.set(row, j, d.get(row, j) + dPooled.get(b, j));
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            encoder.close();
+            runArena.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (runner != null) {
+            runner.close();
+            runner = null;
+        }
+        arena.close();
+    }
+}

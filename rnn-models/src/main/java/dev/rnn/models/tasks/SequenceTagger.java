@@ -1,0 +1,329 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.SafetensorsException;
+import dev.rnn.models.io.SafetensorsFile;
+import dev.rnn.models.layers.DenseLayer;
+import dev.rnn.models.layers.Dropout;
+import dev.rnn.models.text.TaggedSentence;
+import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.Initializers;
+import dev.rnn.models.training.ParameterSet;
+import dev.rnn.models.training.SoftmaxCrossEntropy;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A sequence tagger (aligned many-to-many): each word's lower-cased embedding beside character
+ * n-gram features of its original spelling (affixes and shape, which carry case) → bidirectional
+ * recurrent stack → dropout → linear layer → softmax over the tags, for every word.
+ *
+ * <p>Tensors: {@code words.weight}, {@code chars.weight}, {@code rnn.*} in PyTorch's layout,
+ * {@code head.weight} (K×D), {@code head.bias} [K]. Vocabularies and architecture are in the metadata.
+ *
+ * <pre>{@code
+ * try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), Path.of("upos.safetensors"))) {
+ *     List<String> tags = t.tag(List.of("The", "cat", "sat", "."));   // DET NOUN VERB PUNCT
+ * }
+ * }</pre>
+ */
+public final class SequenceTagger implements AutoCloseable {
+
+    public static final String TASK = "sequence-tagger";
+
+    /** Architecture; {@code wordDropout} is α in α/(α + count). The stack is always bidirectional. */
+    public record Config(CellKind cell, int wordDim, int charDim, int buckets, int hidden, int layers, double dropout,
+                         double wordDropout) {
+        public Config {
+            if (wordDim < 1 || charDim < 1 || buckets < 1 || hidden < 1 || layers < 1) {
+                throw new IllegalArgumentException("sizes must be ≥ 1: word " + wordDim + ", char " + charDim + ", buckets "
+                        + buckets + ", hidden " + hidden + ", layers " + layers);
+            }
+            if (!(dropout >= 0 && dropout < 1) || !(wordDropout >= 0)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1) and word dropout ≥ 0, found " + dropout + " and " + wordDropout);
+            }
+        }
+    }
+
+    private static final int PREDICT_BATCH = 32;
+
+    private final Kernels kernels;
+    private final Config config;
+    private final Vocabulary tags;
+    private final Arena arena = Arena.ofShared();
+    private final WordFeatures features;
+    private final RecurrentStack stack;
+    private final DenseLayer head;
+    private final ParameterSet parameters = new ParameterSet();
+    private Runner runner;
+
+    private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags) {
+        if (tags.size() < 1) {
+            throw new IllegalArgumentException("a tagger needs at least one tag");
+        }
+        this.kernels = kernels;
+        this.config = config;
+        this.tags = tags;
+        features = new WordFeatures(arena, words, true, config.wordDim(), config.buckets(), config.charDim());
+        stack = RecurrentStack.allocate(arena, config.cell(), features.width(), config.hidden(), config.layers(), true);
+        head = new DenseLayer(kernels, arena, stack.outputSize(), tags.size(), true);
+        features.register(parameters);
+        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
+        parameters.add("head.weight", head.weight(), head.gradients().get(0));
+        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+    }
+
+    /** A new tagger whose vocabularies come from {@code sentences} (lower-cased words, counted; tags sorted). */
+    public static SequenceTagger create(Kernels kernels, Config config, List<TaggedSentence> sentences, long seed) {
+        List<String> words = new ArrayList<>(), tagList = new ArrayList<>();
+        for (TaggedSentence s : sentences) {
+            for (String w : s.words()) {
+                words.add(w.toLowerCase(Locale.ROOT));
+            }
+            tagList.addAll(s.tags());
+        }
+        SequenceTagger t = new SequenceTagger(kernels, config, Vocabulary.build(WordFeatures.SPECIALS, words, 1),
+                Vocabulary.build(List.of(), tagList, 1));
+        Initializers init = new Initializers(seed);
+        t.features.initialise(init);
+        t.stack.initialise(init);
+        init.xavierUniform(t.head.weight());
+        return t;
+    }
+
+    /** The tagger saved in {@code file}. */
+    public static SequenceTagger load(Kernels kernels, Path file) throws SafetensorsException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            ModelMetadata m = new ModelMetadata(f);
+            m.requireTask(TASK);
+            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+                    m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
+            SequenceTagger t;
+            try {
+                t = new SequenceTagger(kernels, config, m.vocabulary("words"), m.vocabulary("tags"));
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
+            }
+            try {
+                t.parameters.readFrom(f, "");
+            } catch (SafetensorsException | RuntimeException e) {
+                t.close();
+                throw e;
+            }
+            return t;
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Vocabulary tags() {
+        return tags;
+    }
+
+    public ParameterSet parameters() {
+        return parameters;
+    }
+
+    public Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(ModelMetadata.TASK, TASK);
+        m.put("cell", CellNames.name(config.cell()));
+        m.put("wordDim", Integer.toString(config.wordDim()));
+        m.put("charDim", Integer.toString(config.charDim()));
+        m.put("buckets", Integer.toString(config.buckets()));
+        m.put("hidden", Integer.toString(config.hidden()));
+        m.put("layers", Integer.toString(config.layers()));
+        m.put("dropout", Double.toString(config.dropout()));
+        m.put("wordDropout", Double.toString(config.wordDropout()));
+        m.put("words", features.words().toJson());
+        m.put("tags", tags.toJson());
+        return m;
+    }
+
+    WordFeatures.Encoded encode(List<String> words) {
+        if (words.isEmpty()) {
+            throw new IllegalArgumentException("a sentence to tag needs at least one word");
+        }
+        return features.encode(words);
+    }
+
+    /** Tag ids of a sentence's tags; a tag the model does not know is an error naming it. */
+    int[] tagIds(TaggedSentence s) {
+        int[] ids = new int[s.tags().size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tags.id(s.tags().get(i));
+            if (ids[i] < 0) {
+                throw new IllegalArgumentException("tag '" + s.tags().get(i) + "' is not one of the model's tags " + tags.tokens());
+            }
+        }
+        return ids;
+    }
+
+    /** The tags of one sentence's words. */
+    public List<String> tag(List<String> words) {
+        return tagAll(List.of(words)).get(0);
+    }
+
+    /** The tags of each sentence's words, computed in batches. */
+    public List<List<String>> tagAll(List<List<String>> sentences) {
+        List<WordFeatures.Encoded> enc = new ArrayList<>();
+        for (List<String> s : sentences) {
+            enc.add(encode(s));
+        }
+        List<List<String>> out = new ArrayList<>();
+        for (int from = 0; from < enc.size(); from += PREDICT_BATCH) {
+            List<WordFeatures.Encoded> part = enc.subList(from, Math.min(enc.size(), from + PREDICT_BATCH));
+            Runner r = runner(PREDICT_BATCH, part);
+            r.run(part, null, false, 0, false, 0);
+            for (int b = 0; b < part.size(); b++) {
+                List<String> t = new ArrayList<>();
+                for (int i = 0; i < part.get(b).length(); i++) {
+                    t.add(tags.token(r.best(i, b)));
+                }
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** Fraction of words tagged as in {@code sentences}. */
+    public double accuracy(List<TaggedSentence> sentences) {
+        List<List<String>> words = new ArrayList<>();
+        long total = 0, right = 0;
+        for (TaggedSentence s : sentences) {
+            words.add(s.words());
+        }
+        List<List<String>> predicted = tagAll(words);
+        for (int i = 0; i < sentences.size(); i++) {
+            List<String> gold = sentences.get(i).tags();
+            for (int j = 0; j < gold.size(); j++) {
+                total++;
+                if (gold.get(j).equals(predicted.get(i).get(j))) {
+                    right++;
+                }
+            }
+        }
+        return (double) right / total;
+    }
+
+    Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
+        int steps = 1;
+        for (WordFeatures.Encoded s : sentences) {
+            steps = Math.max(steps, s.length());
+        }
+        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
+            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
+            if (runner != null) {
+                runner.close();
+            }
+            runner = new Runner(batch, Math.max(steps, keep));
+        }
+        return runner;
+    }
+
+    /** Forward (and backward) over a batch of B sentences. */
+    final class Runner implements AutoCloseable {
+        final int batch;
+        final SequenceEncoder encoder;
+        private final Arena runArena = Arena.ofShared();
+        private final SequenceBatch layout;
+        private final Matrix dropped, logits, dLogits, dOut;
+        private final Dropout outputDropout;
+        private final SoftmaxCrossEntropy loss;
+        private int[] targets = new int[0];
+
+        Runner(int batch, int maxSteps) {
+            this.batch = batch;
+            encoder = new SequenceEncoder(kernels, features, stack, config.dropout(), batch, maxSteps);
+            layout = new SequenceBatch(batch);
+            int rows = batch * maxSteps, width = stack.outputSize();
+            dropped = Matrix.allocate(runArena, rows, width);
+            logits = Matrix.allocate(runArena, rows, tags.size());
+            dLogits = Matrix.allocate(runArena, rows, tags.size());
+            dOut = Matrix.allocate(runArena, rows, width);
+            outputDropout = new Dropout(kernels, runArena, config.dropout(), rows, width);
+            loss = new SoftmaxCrossEntropy(kernels, rows);
+        }
+
+        /**
+         * Runs the sentences; with {@code gold} (tag ids per sentence, or null) returns the mean loss
+         * over their words and, with {@code backward}, adds the gradients. Returns NaN without gold.
+         */
+        double run(List<WordFeatures.Encoded> sentences, List<int[]> gold, boolean training, long seed, boolean backward,
+                   double wordDropout) {
+            SplittableRandom random = training ? new SplittableRandom(seed) : null;
+            layout.fill(sentences, features, wordDropout, random);
+            int rows = layout.rows();
+            Matrix out = encoder.forward(layout, training, training ? random.nextLong() : 0);
+            Matrix drop = dropped.sliceRows(0, rows), lg = logits.sliceRows(0, rows);
+            outputDropout.forward(out, drop, training, random);
+            head.forward(drop, lg);
+            if (gold == null) {
+                return Double.NaN;
+            }
+            targets = new int[rows];
+            java.util.Arrays.fill(targets, -1);
+            for (int b = 0; b < gold.size(); b++) {
+                for (int t = 0; t < gold.get(b).length; t++) {
+                    targets[t * batch + b] = gold.get(b)[t];
+                }
+            }
+            if (!backward) {
+                return loss.loss(lg, targets);
+            }
+            Matrix dl = dLogits.sliceRows(0, rows), d = dOut.sliceRows(0, rows);
+            double mean = loss.lossAndGradient(lg, targets, dl);
+            head.backward(drop, dl, d);
+            outputDropout.backward(d, d);
+            encoder.backward(d);
+            return mean;
+        }
+
+        /** The arg-max tag of word t of sentence b after the last run. */
+        int best(int t, int b) {
+            int row = t * batch + b, best = 0;
+            for (int c = 1; c < tags.size(); c++) {
+                if (logits.get(row, c) > logits.get(row, best)) {
+                    best = c;
+                }
+            }
+            return best;
+        }
+
+        /** Words whose arg-max tag matches the targets of the last run with gold tags. */
+        int correct() {
+            int right = 0;
+            for (int row = 0; row < targets.length; row++) {
+                if (targets[row] >= 0 && best(row / batch, row % batch) == targets[row]) {
+                    right++;
+                }
+            }
+            return right;
+        }
+
+        @Override
+        public void close() {
+            encoder.close();
+            runArena.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (runner != null) {
+            runner.close();
+            runner = null;
+        }
+        arena.close();
+    }
+}

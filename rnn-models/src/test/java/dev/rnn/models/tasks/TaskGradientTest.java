@@ -1,0 +1,99 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.GradientCheck;
+import dev.rnn.models.text.LabelledSentence;
+import dev.rnn.models.text.TaggedSentence;
+import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.ParameterSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The task models' gradients (embeddings, character n-gram features, pooling, every recurrent
+ * level, the output layer) against central differences, with dropout off, through
+ * {@link GradientCheck} (bound and its reasoning there). Max pooling has kinks where two steps tie,
+ * so the classifier uses ε = 1e-3, which crosses far fewer of them.
+ */
+class TaskGradientTest {
+
+    private static void checkAll(String what, ParameterSet params, Runnable backward, DoubleSupplier loss, float eps) {
+        params.zeroGradients();
+        backward.run();
+        Random rnd = new Random(11);
+        for (ParameterSet.Entry e : params.entries()) {
+            Matrix g = e.gradient();
+            GradientCheck.directional(what + " " + e.name(), e.value(), copyOf(g), loss, rnd, eps);
+        }
+    }
+
+    private static Matrix copyOf(Matrix m) {
+        Matrix c = Matrix.allocate(java.lang.foreign.Arena.ofAuto(), m.rows(), m.cols());
+        c.copyFrom(m);
+        return c;
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void languageModel(CellKind kind) {
+        String text = TaskData.text(200, 3);
+        try (CharLanguageModel lm = CharLanguageModel.create(Kernels.preferred(),
+                new CharLanguageModel.Config(kind, 5, 6, 2, 0), Vocabulary.ofCharacters(text), 9);
+             CharLanguageModel.Runner r = lm.runner(3, 7)) {
+            int[] ids = lm.encode(text);
+            int[] in = Arrays.copyOfRange(ids, 0, 21), target = Arrays.copyOfRange(ids, 1, 22);
+            target[4] = -1;   // a masked target must not count
+            checkAll("lm " + kind, lm.parameters(), () -> {
+                r.resetState();
+                r.forward(in, target, 7, false, 0, true);
+            }, () -> {
+                r.resetState();
+                return r.forward(in, target, 7, false, 0, false);
+            }, kind == CellKind.RNN_RELU ? 1e-3f : 1e-2f);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CellKind.class, names = {"LSTM", "GRU"})
+    void classifier(CellKind kind) {
+        List<LabelledSentence> data = TaskData.sentiment(5, 4);
+        try (SentenceClassifier c = SentenceClassifier.create(Kernels.preferred(),
+                new SentenceClassifier.Config(kind, 4, 3, 64, 5, 2, true, 0, 0), data, 5)) {
+            List<WordFeatures.Encoded> sentences = new ArrayList<>();
+            int[] targets = new int[6];
+            Arrays.fill(targets, -1);
+            for (int i = 0; i < data.size(); i++) {
+                sentences.add(c.encode(data.get(i).text()));
+                targets[i] = c.labelId(data.get(i).label());
+            }
+            SentenceClassifier.Runner r = c.runner(6, sentences);
+            checkAll("classifier " + kind, c.parameters(), () -> r.run(sentences, targets, false, 0, true, 0),
+                    () -> r.run(sentences, targets, false, 0, false, 0), 1e-3f);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CellKind.class, names = {"LSTM", "RNN_TANH"})
+    void tagger(CellKind kind) {
+        List<TaggedSentence> data = TaskData.tagged(4, 6);
+        try (SequenceTagger t = SequenceTagger.create(Kernels.preferred(),
+                new SequenceTagger.Config(kind, 4, 3, 64, 5, 2, 0, 0), data, 7)) {
+            List<WordFeatures.Encoded> sentences = new ArrayList<>();
+            List<int[]> gold = new ArrayList<>();
+            for (TaggedSentence s : data) {
+                sentences.add(t.encode(s.words()));
+                gold.add(t.tagIds(s));
+            }
+            SequenceTagger.Runner r = t.runner(5, sentences);
+            checkAll("tagger " + kind, t.parameters(), () -> r.run(sentences, gold, false, 0, true, 0),
+                    () -> r.run(sentences, gold, false, 0, false, 0), 1e-2f);
+        }
+    }
+}
