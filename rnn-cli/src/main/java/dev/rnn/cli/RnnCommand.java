@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = RnnCommand.Version.class,
         description = "Recurrent neural networks on the JDK Vector API.",
-        subcommands = {InfoCommand.class, DemoCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DemoCommand.class, ForwardCommand.class, LmCommand.class, ClassifyCommand.class, TagCommand.class, CommandLine.HelpCommand.class})
 public final class RnnCommand implements Runnable {
 
     @CommandLine.Spec
