@@ -116,6 +116,17 @@ public final class BidirectionalLayer implements AutoCloseable {
      * unless it is null.
      */
     public void backward(Matrix dOutput, CellParameters forwardGrads, CellParameters backwardGrads, Matrix dInput) {
+        backward(dOutput, forwardGrads, backwardGrads, dInput, null, null, null, null);
+    }
+
+    /**
+     * As {@link #backward(Matrix, CellParameters, CellParameters, Matrix)}, also given ∂loss/∂(final
+     * state) of each direction (B×H each, null for none): the forward direction's at each sequence's
+     * last valid step, the backward direction's at step 0, as {@link #forwardLayer()} and
+     * {@link #backwardLayer()} report them. Each direction's layer then holds ∂loss/∂(its initial state).
+     */
+    public void backward(Matrix dOutput, CellParameters forwardGrads, CellParameters backwardGrads, Matrix dInput,
+                         Matrix dhForward, Matrix dcForward, Matrix dhBackward, Matrix dcBackward) {
         int t1 = steps, rows = t1 * batch;
         Matrix dF = dForward.sliceRows(0, rows), dB = dBackward.sliceRows(0, rows);
         Matrix bOut = backwardOut.sliceRows(0, rows);
@@ -138,12 +149,12 @@ public final class BidirectionalLayer implements AutoCloseable {
                 kernels.mul(dOutput, forwardOut, dB);
             }
         }
-        forward.backward(dF, null, null, forwardGrads, dInput);
+        forward.backward(dF, dhForward, dcForward, forwardGrads, dInput);
         // dForward is free again: reverse dB into it and run the backward direction
         Matrix reversedD = dForward.sliceRows(0, rows);
         reverse(dB, reversedD, t1, lengths);
         Matrix dInRev = dInputBackward.sliceRows(0, rows);
-        backward.backward(reversedD, null, null, backwardGrads, dInput == null ? null : dInRev);
+        backward.backward(reversedD, dhBackward, dcBackward, backwardGrads, dInput == null ? null : dInRev);
         if (dInput != null) {
             Matrix dInFwd = dInputScratch.sliceRows(0, rows);
             reverse(dInRev, dInFwd, t1, lengths);

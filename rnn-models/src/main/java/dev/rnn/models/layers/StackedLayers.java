@@ -182,7 +182,7 @@ public final class StackedLayers implements AutoCloseable {
             throw new IllegalArgumentException(name + " must be " + stateRows() + "×" + hidden + " (levels·directions·batch × hidden), found "
                     + states.shape());
         }
-        if (name.startsWith("c") && !levels.get(0).forwardParams().kind().hasCellState()) {
+        if ((name.startsWith("c") || name.startsWith("dc")) && !levels.get(0).forwardParams().kind().hasCellState()) {
             throw new IllegalArgumentException(name + " given for " + levels.get(0).forwardParams().kind()
                     + " levels, which have no cell state");
         }
@@ -194,15 +194,28 @@ public final class StackedLayers implements AutoCloseable {
      * written unless null.
      */
     public void backward(Matrix dOutput, List<Level> grads, Matrix dInput) {
+        backward(dOutput, null, null, grads, dInput);
+    }
+
+    /**
+     * As {@link #backward(Matrix, List, Matrix)}, also given ∂loss/∂h_n and ∂loss/∂c_n ((S·B)×H in the
+     * order of {@link #finalStates}, or null): the gradient of whatever used the final states. After it,
+     * {@link #initialStateGradients} gives ∂loss/∂h0 and ∂loss/∂c0.
+     */
+    public void backward(Matrix dOutput, Matrix dhN, Matrix dcN, List<Level> grads, Matrix dInput) {
+        checkStates("dh_n", dhN);
+        checkStates("dc_n", dcN);
         int rows = steps * batch;
         Matrix d = dOutput;
         for (int l = levels.size() - 1; l >= 0; l--) {
             Matrix dIn = l == 0 ? dInput : dInputs[l].sliceRows(0, rows);
             Level g = grads.get(l);
+            int s0 = firstState[l];
             if (layers.get(l) instanceof BidirectionalLayer bi) {
-                bi.backward(d, g.forwardParams(), g.backwardParams(), dIn);
+                bi.backward(d, g.forwardParams(), g.backwardParams(), dIn, stateBlock(dhN, s0), stateBlock(dcN, s0),
+                        stateBlock(dhN, s0 + 1), stateBlock(dcN, s0 + 1));
             } else {
-                ((RecurrentLayer) layers.get(l)).backward(d, null, null, g.forwardParams(), dIn);
+                ((RecurrentLayer) layers.get(l)).backward(d, stateBlock(dhN, s0), stateBlock(dcN, s0), g.forwardParams(), dIn);
             }
             if (l == 0) {
                 break;
@@ -214,6 +227,29 @@ public final class StackedLayers implements AutoCloseable {
                 kernels.mul(dIn, masks[l].sliceRows(0, rows), dIn);
             }
             d = dIn;
+        }
+    }
+
+    /**
+     * ∂loss/∂h0 and ∂loss/∂c0 (c only for LSTM; either may be null) after {@link #backward}, (S·B)×H in
+     * the order of h0.
+     */
+    public void initialStateGradients(Matrix dh0, Matrix dc0) {
+        checkStates("dh0", dh0);
+        checkStates("dc0", dc0);
+        for (int l = 0; l < layers.size(); l++) {
+            int s0 = firstState[l];
+            RecurrentLayer[] dirs = layers.get(l) instanceof BidirectionalLayer bi
+                    ? new RecurrentLayer[] {bi.forwardLayer(), bi.backwardLayer()}
+                    : new RecurrentLayer[] {(RecurrentLayer) layers.get(l)};
+            for (int d = 0; d < dirs.length; d++) {
+                if (dh0 != null) {
+                    stateBlock(dh0, s0 + d).copyFrom(dirs[d].initialHiddenGradient());
+                }
+                if (dc0 != null) {
+                    stateBlock(dc0, s0 + d).copyFrom(dirs[d].initialCellGradient());
+                }
+            }
         }
     }
 
