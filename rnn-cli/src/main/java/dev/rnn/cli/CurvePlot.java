@@ -27,6 +27,8 @@ final class CurvePlot {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("epochs").yAxisTitle("loss (nats)").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setXAxisDecimalPattern("0.##");
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         List<Double> x = new ArrayList<>(), train = new ArrayList<>(), val = new ArrayList<>(), acc = new ArrayList<>(), xt = new ArrayList<>();
         for (TrainingListener.Point p : history) {
             x.add(p.epochs());
