@@ -159,6 +159,25 @@ public final class Matrix {
         return new Matrix(segment.asSlice(start, spanBytes(n, cols, stride)), n, cols, stride);
     }
 
+    /**
+     * Rows {@code first, first + step, …} ({@code count} of them) as a {@code count×cols} view sharing this
+     * matrix's memory: in a time-major (T·B)×F batch, {@code rowsEvery(b, B, T)} is sequence b's T×F steps.
+     */
+    public Matrix rowsEvery(int first, int step, int count) {
+        if (step < 1 || count < 0 || first < 0 || count > 0 && first + (long) step * (count - 1) >= rows) {
+            throw new IndexOutOfBoundsException(count + " rows from " + first + " every " + step + " of a " + shape() + " matrix");
+        }
+        if (count == 0 || cols == 0) {
+            return new Matrix(segment.asSlice(0, 0), count, cols, Math.max(cols, 1));
+        }
+        long newStride = (long) stride * step;
+        if (newStride > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("row step " + step + " overflows the stride of a " + shape() + " matrix");
+        }
+        long start = offset(first, 0);
+        return new Matrix(segment.asSlice(start, spanBytes(count, cols, (int) newStride)), count, cols, (int) newStride);
+    }
+
     /** Row {@code r} as a {@code 1×cols} vector view. */
     public Matrix row(int r) {
         if (r < 0 || r >= rows) {

@@ -1,0 +1,372 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.SafetensorsException;
+import dev.rnn.models.io.SafetensorsFile;
+import dev.rnn.models.layers.AttentionLayer;
+import dev.rnn.models.layers.DenseLayer;
+import dev.rnn.models.layers.Embedding;
+import dev.rnn.models.text.TextPair;
+import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.Initializers;
+import dev.rnn.models.training.ParameterSet;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An encoder-decoder (many-to-many with unequal lengths), as in the seeds' translation model.
+ *
+ * <p>Encoder: source embedding (Vs×E) → L recurrent levels of H units, one- or bidirectional, whose
+ * outputs are D = H or 2·H wide. Decoder: target embedding (Vt×E), plus in the "peeky" variant the
+ * context vector (the encoder's top-level final state) at every step → L levels of D units, level l
+ * starting from encoder level l's final state (both directions side by side) → optionally Luong
+ * attention over the encoder outputs ({@link AttentionLayer}) → linear layer (plus the context again
+ * when peeky) → softmax over the target vocabulary. Sources may be reversed before encoding. Tokens
+ * are characters or whitespace-separated words; both vocabularies start with {@code <pad> <unk> <s> </s>}.
+ *
+ * <p>Trained with teacher forcing ({@link Seq2SeqTraining}); decoded greedily or with beam search
+ * ({@link Seq2SeqDecoder}), up to {@code maxTargetLength} tokens or the end symbol.
+ *
+ * <pre>{@code
+ * try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), Path.of("dates.safetensors"))) {
+ *     String iso = m.translate("March 3rd, 2021", 1);     // "2021-03-03"; beam width 1 is greedy
+ * }
+ * }</pre>
+ */
+public final class Seq2SeqModel implements AutoCloseable {
+
+    public static final String TASK = "seq2seq";
+
+    public static final List<String> SPECIALS = List.of("<pad>", "<unk>", "<s>", "</s>");
+    static final int PAD = 0, UNKNOWN = 1, START = 2, END = 3;
+
+    /** How the decoder looks at the encoder outputs. */
+    public enum Attention { NONE, DOT, ADDITIVE }
+
+    /** What a token is. */
+    public enum Tokens { CHARS, WORDS }
+
+    /** Architecture and decoding limit. */
+    public record Config(CellKind cell, int embedding, int hidden, int layers, boolean bidirectional, Attention attention,
+                         boolean peeky, boolean reverseSource, Tokens tokens, double dropout, int maxTargetLength) {
+        public Config {
+            if (embedding < 1 || hidden < 1 || layers < 1 || maxTargetLength < 1) {
+                throw new IllegalArgumentException("embedding, hidden, layers and maximum length must be ≥ 1, found " + embedding + ", "
+                        + hidden + ", " + layers + " and " + maxTargetLength);
+            }
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
+            }
+        }
+
+        /** D: the encoder's output width, which is also the decoder's hidden size. */
+        public int width() {
+            return bidirectional ? 2 * hidden : hidden;
+        }
+    }
+
+    final Kernels kernels;
+    final Config config;
+    final Vocabulary source;
+    final Vocabulary target;
+    private final Arena arena = Arena.ofShared();
+    final Embedding sourceEmbedding;
+    final Embedding targetEmbedding;
+    final RecurrentStack encoder;
+    final RecurrentStack decoder;
+    final AttentionLayer.Parameters attention;
+    final DenseLayer head;
+    private final ParameterSet parameters = new ParameterSet();
+    private Seq2SeqDecoder greedyDecoder;
+
+    private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target) {
+        for (Vocabulary v : List.of(source, target)) {
+            if (v.size() <= SPECIALS.size() || !v.tokens().subList(0, SPECIALS.size()).equals(SPECIALS)) {
+                throw new IllegalArgumentException("a seq2seq vocabulary must start with " + SPECIALS + " and hold at least one token more");
+            }
+        }
+        this.kernels = kernels;
+        this.config = config;
+        this.source = source;
+        this.target = target;
+        int d = config.width();
+        sourceEmbedding = new Embedding(arena, source.size(), config.embedding());
+        targetEmbedding = new Embedding(arena, target.size(), config.embedding());
+        encoder = RecurrentStack.allocate(arena, config.cell(), config.embedding(), config.hidden(), config.layers(), config.bidirectional());
+        decoder = RecurrentStack.allocate(arena, config.cell(), config.embedding() + (config.peeky() ? d : 0), d, config.layers(), false);
+        attention = config.attention() == Attention.NONE ? null : new AttentionLayer.Parameters(kernels, arena,
+                config.attention() == Attention.DOT ? AttentionLayer.Score.DOT : AttentionLayer.Score.ADDITIVE, d);
+        head = new DenseLayer(kernels, arena, config.peeky() ? 2 * d : d, target.size(), true);
+        parameters.add("source_embedding.weight", sourceEmbedding.table(), sourceEmbedding.gradient());
+        parameters.add("target_embedding.weight", targetEmbedding.table(), targetEmbedding.gradient());
+        parameters.addRecurrent("encoder.", encoder.params(), encoder.grads());
+        parameters.addRecurrent("decoder.", decoder.params(), decoder.grads());
+        if (attention != null) {
+            List<String> names = attention.names("attention.");
+            for (int i = 0; i < names.size(); i++) {
+                Matrix value = attention.values().get(i);
+                parameters.add(names.get(i), value, attention.gradients().get(i), value.rows() == 1);
+            }
+        }
+        parameters.add("head.weight", head.weight(), head.gradients().get(0));
+        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+    }
+
+    /** A new model whose vocabularies come from {@code pairs}; weights are seeded. */
+    public static Seq2SeqModel create(Kernels kernels, Config config, List<TextPair> pairs, long seed) {
+        List<String> src = new ArrayList<>(), tgt = new ArrayList<>();
+        for (TextPair p : pairs) {
+            src.addAll(tokenize(config.tokens(), p.source()));
+            tgt.addAll(tokenize(config.tokens(), p.target()));
+        }
+        Seq2SeqModel m = new Seq2SeqModel(kernels, config, Vocabulary.build(SPECIALS, src, 1), Vocabulary.build(SPECIALS, tgt, 1));
+        Initializers init = new Initializers(seed);
+        init.uniform(m.sourceEmbedding.table(), 0.5);
+        init.uniform(m.targetEmbedding.table(), 0.5);
+        m.encoder.initialise(init);
+        m.decoder.initialise(init);
+        if (m.attention != null) {
+            for (Matrix w : m.attention.values()) {
+                if (w.rows() > 1) {
+                    init.xavierUniform(w);
+                } else if (m.attention.score() == AttentionLayer.Score.ADDITIVE && w == m.attention.values().get(4)) {
+                    init.uniform(w, 1 / Math.sqrt(w.cols()));
+                }
+            }
+        }
+        init.xavierUniform(m.head.weight());
+        return m;
+    }
+
+    /** The model saved in {@code file}. */
+    public static Seq2SeqModel load(Kernels kernels, Path file) throws SafetensorsException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            ModelMetadata m = new ModelMetadata(f);
+            m.requireTask(TASK);
+            Config config;
+            Seq2SeqModel model;
+            try {
+                config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
+                        m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
+                        m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
+                        m.integer("maxTargetLength", 1));
+                model = new Seq2SeqModel(kernels, config, m.vocabulary("source"), m.vocabulary("target"));
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
+            }
+            try {
+                model.parameters.readFrom(f, "");
+            } catch (SafetensorsException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+            return model;
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Vocabulary sourceVocabulary() {
+        return source;
+    }
+
+    public Vocabulary targetVocabulary() {
+        return target;
+    }
+
+    public ParameterSet parameters() {
+        return parameters;
+    }
+
+    public Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(ModelMetadata.TASK, TASK);
+        m.put("cell", CellNames.name(config.cell()));
+        m.put("embedding", Integer.toString(config.embedding()));
+        m.put("hidden", Integer.toString(config.hidden()));
+        m.put("layers", Integer.toString(config.layers()));
+        m.put("bidirectional", Boolean.toString(config.bidirectional()));
+        m.put("attention", config.attention().name().toLowerCase(Locale.ROOT));
+        m.put("peeky", Boolean.toString(config.peeky()));
+        m.put("reverseSource", Boolean.toString(config.reverseSource()));
+        m.put("tokens", config.tokens().name().toLowerCase(Locale.ROOT));
+        m.put("dropout", Double.toString(config.dropout()));
+        m.put("maxTargetLength", Integer.toString(config.maxTargetLength()));
+        m.put("source", source.toJson());
+        m.put("target", target.toJson());
+        return m;
+    }
+
+    /** The tokens of {@code text}: its characters, or its whitespace-separated words. */
+    public static List<String> tokenize(Tokens tokens, String text) {
+        List<String> out = new ArrayList<>();
+        if (tokens == Tokens.CHARS) {
+            text.codePoints().forEach(cp -> out.add(Character.toString(cp)));
+        } else {
+            for (String w : text.strip().split("\\s+")) {
+                if (!w.isEmpty()) {
+                    out.add(w);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Tokens joined back into text. */
+    String detokenize(List<String> tokens) {
+        return String.join(config.tokens() == Tokens.CHARS ? "" : " ", tokens);
+    }
+
+    /** Source ids as the encoder reads them (reversed when configured); unknown tokens map to {@code <unk>}. */
+    int[] encodeSource(String text) {
+        List<String> t = tokenize(config.tokens(), text.strip());
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("the source text is empty");
+        }
+        int[] ids = new int[t.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[config.reverseSource() ? ids.length - 1 - i : i] = source.id(t.get(i), UNKNOWN);
+        }
+        return ids;
+    }
+
+    /** Target ids followed by the end symbol. */
+    int[] encodeTarget(String text) {
+        List<String> t = tokenize(config.tokens(), text.strip());
+        int[] ids = new int[t.size() + 1];
+        for (int i = 0; i < t.size(); i++) {
+            ids[i] = target.id(t.get(i), UNKNOWN);
+        }
+        ids[t.size()] = END;
+        return ids;
+    }
+
+    /** The translation of {@code text}: greedy with beam width 1, else beam search of that width. */
+    public String translate(String text, int beam) {
+        return translateAll(List.of(text), beam).get(0);
+    }
+
+    /** Translations of several texts (greedy ones in batches). */
+    public List<String> translateAll(List<String> texts, int beam) {
+        if (beam < 1) {
+            throw new IllegalArgumentException("beam width must be ≥ 1, found " + beam);
+        }
+        List<int[]> sources = new ArrayList<>();
+        for (String t : texts) {
+            sources.add(encodeSource(t));
+        }
+        List<String> out = new ArrayList<>();
+        if (beam == 1) {
+            for (int from = 0; from < sources.size(); from += Seq2SeqDecoder.GREEDY_BATCH) {
+                List<int[]> part = sources.subList(from, Math.min(sources.size(), from + Seq2SeqDecoder.GREEDY_BATCH));
+                for (int[] ids : greedy(part)) {
+                    out.add(text(ids));
+                }
+            }
+        } else {
+            try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, beam, maxLength(sources))) {
+                for (int[] s : sources) {
+                    out.add(text(d.beam(s)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<int[]> greedy(List<int[]> sources) {
+        int longest = maxLength(sources);
+        if (greedyDecoder == null || greedyDecoder.maxSource < longest) {
+            if (greedyDecoder != null) {
+                greedyDecoder.close();
+            }
+            greedyDecoder = new Seq2SeqDecoder(this, Seq2SeqDecoder.GREEDY_BATCH, Math.max(longest, 64));
+        }
+        return greedyDecoder.greedy(sources, null);
+    }
+
+    private static int maxLength(List<int[]> sources) {
+        int n = 1;
+        for (int[] s : sources) {
+            n = Math.max(n, s.length);
+        }
+        return n;
+    }
+
+    String text(int[] ids) {
+        List<String> t = new ArrayList<>();
+        for (int id : ids) {
+            t.add(target.token(id));
+        }
+        return detokenize(t);
+    }
+
+    /** A greedy translation with the attention weights of each output step (rows) over the source tokens (columns). */
+    public record Attended(List<String> sourceTokens, List<String> outputTokens, float[][] weights) {
+    }
+
+    /** Translates {@code text} greedily, recording attention (the model must have attention). */
+    public Attended translateWithAttention(String text) {
+        if (attention == null) {
+            throw new IllegalStateException("this model has no attention to show");
+        }
+        int[] ids = encodeSource(text);
+        List<float[]> rows = new ArrayList<>();
+        int[] out;
+        try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, 1, ids.length)) {
+            out = d.greedy(List.of(ids), rows).get(0);
+        }
+        List<String> src = tokenize(config.tokens(), text.strip());
+        float[][] w = new float[rows.size()][];
+        for (int t = 0; t < rows.size(); t++) {
+            float[] r = rows.get(t);
+            if (config.reverseSource()) {                  // show columns in reading order
+                float[] flipped = new float[r.length];
+                for (int j = 0; j < r.length; j++) {
+                    flipped[j] = r[r.length - 1 - j];
+                }
+                r = flipped;
+            }
+            w[t] = r;
+        }
+        List<String> outTokens = new ArrayList<>();
+        for (int id : out) {
+            outTokens.add(target.token(id));
+        }
+        outTokens.add(SPECIALS.get(END));
+        return new Attended(src, outTokens.subList(0, Math.min(outTokens.size(), w.length)), w);
+    }
+
+    /** Fraction of pairs whose translation equals the target exactly (after stripping spaces at both ends). */
+    public double exactMatch(List<TextPair> pairs, int beam) {
+        List<String> sources = new ArrayList<>();
+        for (TextPair p : pairs) {
+            sources.add(p.source());
+        }
+        List<String> got = translateAll(sources, beam);
+        int right = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            if (got.get(i).strip().equals(detokenize(tokenize(config.tokens(), pairs.get(i).target().strip())))) {
+                right++;
+            }
+        }
+        return (double) right / pairs.size();
+    }
+
+    @Override
+    public void close() {
+        if (greedyDecoder != null) {
+            greedyDecoder.close();
+            greedyDecoder = null;
+        }
+        arena.close();
+    }
+}
