@@ -3,13 +3,9 @@ package dev.rnn.cli;
 import dev.rnn.models.training.TrainingListener;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -23,7 +19,6 @@ final class CurvePlot {
 
     /** Writes the chart of {@code history} to {@code png}, atomically (a temporary file renamed over it). */
     static void write(Path png, String title, List<TrainingListener.Point> history) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("epochs").yAxisTitle("loss (nats)").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendVisible(true);
@@ -52,15 +47,6 @@ final class CurvePlot {
             s.setMarker(SeriesMarkers.DIAMOND);
             chart.setYAxisGroupTitle(1, "accuracy");
         }
-        Path dir = png.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        PngFiles.write(png, chart);
     }
 }

@@ -1,101 +1,98 @@
 package dev.rnn.cli;
 
-import dev.rnn.core.Matrix;
-import dev.rnn.core.kernels.KernelProviders;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.tasks.Seq2SeqModel;
+import dev.rnn.models.text.TextPair;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.util.SplittableRandom;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnn demo}: what the engine can do today. It checks the preferred (SIMD) kernels against the
- * scalar oracle on the products and nonlinearities an LSTM step uses, then times both. The
- * sequence-to-sequence demo replaces this once the models exist.
+ * {@code rnn demo}: the job a new user runs first. Generates date-normalisation pairs (dates written
+ * in many human formats → ISO 8601), trains the attention encoder-decoder on them with the
+ * {@code seq2seq} defaults, shows a few translations, and scores freshly generated dates, ending with
+ * {@code exact-match: X}. The model, its training curve, an attention heatmap and the test pairs go
+ * into a folder it names.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Check the SIMD kernels against the scalar oracle and compare their speed.")
-final class DemoCommand implements Runnable {
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Teach an encoder-decoder with attention to normalise dates ('Tue, 3 Mar 2021' → 2021-03-03), in a few minutes.",
+                "Writes the model, its curve, an attention heatmap and test pairs into --dir."})
+final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--size", defaultValue = "512", description = "Matrix size n for the n×n products (default: ${DEFAULT-VALUE}).")
-    int n;
+    @Option(names = "--dir", defaultValue = "rnn-demo", paramLabel = "DIR", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path dir;
 
-    @Option(names = "--seconds", defaultValue = "2", description = "Time budget per measurement (default: ${DEFAULT-VALUE}).")
-    double seconds;
+    @Option(names = "--pairs", defaultValue = "20000", paramLabel = "N", description = "generated training pairs (default: ${DEFAULT-VALUE})")
+    int pairs;
+
+    @Option(names = "--minutes", defaultValue = "3", paramLabel = "M", description = "training budget (default: ${DEFAULT-VALUE})")
+    double minutes;
+
+    @Option(names = "--epochs", defaultValue = "4", paramLabel = "N", description = "at most this many epochs (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
 
     @Override
-    public void run() {
-        if (n < 1 || n > 4096) {
-            throw new IllegalArgumentException("--size must be between 1 and 4096, found " + n);
+    public Integer call() throws Exception {
+        if (pairs < 100) {
+            throw new IllegalArgumentException("--pairs must be at least 100, found " + pairs);
         }
-        if (!(seconds > 0 && seconds <= 60)) {
-            throw new IllegalArgumentException("--seconds must be in (0, 60], found " + seconds);
+        if (!(minutes > 0) || epochs < 1) {
+            throw new IllegalArgumentException("--minutes must be > 0 and --epochs ≥ 1, found " + minutes + " and " + epochs);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Kernels fast = Kernels.preferred();
-        Kernels oracle = KernelProviders.named("scalar");
-        out.printf("kernels: %s, %d-bit vectors (%d floats)%n", fast.name(), fast.vectorBitSize(), fast.floatLanes());
-        try (Arena arena = Arena.ofConfined()) {
-            SplittableRandom rnd = new SplittableRandom(42);
-            Matrix w = random(arena, 4 * n, n, rnd), x = random(arena, 32, n, rnd);
-            Matrix gatesFast = Matrix.allocate(arena, 32, 4 * n), gatesOracle = Matrix.allocate(arena, 32, 4 * n);
-            // the recurrent projection of one LSTM step for a batch of 32: gates = x·Wᵀ, then σ and tanh
-            fast.gemmTransB(x, w, gatesFast, false);
-            oracle.gemmTransB(x, w, gatesOracle, false);
-            out.printf("LSTM gate projection 32×%d · (%d×%d)ᵀ: max |simd − scalar| = %.2e%n", n, 4 * n, n,
-                    maxDiff(gatesFast, gatesOracle));
-            fast.sigmoid(gatesFast, gatesFast);
-            oracle.sigmoid(gatesOracle, gatesOracle);
-            out.printf("sigmoid over the gates:                 max |simd − scalar| = %.2e%n", maxDiff(gatesFast, gatesOracle));
-
-            Matrix a = random(arena, n, n, rnd), b = random(arena, n, n, rnd), c = Matrix.allocate(arena, n, n);
-            Matrix v = random(arena, 1, n, rnd), y = Matrix.allocate(arena, 1, n);
-            double flopsGemm = 2.0 * n * n * n, flopsGemv = 2.0 * n * n;
-            double gemmFast = time(() -> fast.gemm(a, b, c, false)), gemmSlow = time(() -> oracle.gemm(a, b, c, false));
-            double gemvFast = time(() -> fast.gemv(a, v, y, false)), gemvSlow = time(() -> oracle.gemv(a, v, y, false));
-            out.printf("GEMM %d×%d×%d: %s %.1f GFLOP/s, scalar %.2f GFLOP/s (%.0f× faster)%n", n, n, n, fast.name(),
-                    flopsGemm / gemmFast, flopsGemm / gemmSlow, gemmSlow / gemmFast);
-            out.printf("GEMV %d×%d:    %s %.2f µs, scalar %.1f µs (%.0f× faster)%n", n, n, fast.name(),
-                    gemvFast / 1e3, gemvSlow / 1e3, gemvSlow / gemvFast);
-            out.println("(rough timings; rnn-bench/README.md has the JMH figures)");
+        Files.createDirectories(dir);
+        List<TextPair> train = DatePairs.generate(pairs, seed);
+        List<TextPair> validation = DatePairs.generate(Math.max(200, pairs / 10), seed + 1);
+        List<TextPair> test = DatePairs.generate(1000, seed + 2);
+        out.println("rnn demo: an LSTM encoder-decoder with attention learns to normalise dates written "
+                + DatePairs.FORMATS.size() + " ways, for example:");
+        for (int i = 0; i < 4; i++) {
+            out.printf("  %-28s → %s%n", train.get(i).source(), train.get(i).target());
         }
-    }
-
-    private static Matrix random(Arena arena, int rows, int cols, SplittableRandom rnd) {
-        Matrix m = Matrix.allocate(arena, rows, cols);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                m.set(r, c, (float) (rnd.nextDouble() * 2 - 1));
+        out.printf(Locale.ROOT, "%d generated training pairs, at most %s minutes (kernels: %s)%n", pairs, minutes, Kernels.preferred().name());
+        TrainingOptions t = new TrainingOptions();
+        t.minutes = minutes;
+        t.epochs = epochs;
+        t.seed = seed;
+        t.onNonFinite = "stop";
+        Path model = dir.resolve("dates.safetensors");
+        Seq2SeqCommand.train(train, validation, new Seq2SeqCommand.ModelOptions(), t, model, "date normalisation", out);
+        Path testFile = dir.resolve("test-pairs.txt");
+        StringBuilder lines = new StringBuilder();
+        for (TextPair p : test) {
+            lines.append(p.source()).append('\t').append(p.target()).append('\n');
+        }
+        Files.writeString(testFile, lines);
+        try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
+            out.println("translations of dates it has not seen:");
+            List<TextPair> shown = test.subList(0, 8);
+            List<String> got = m.translateAll(shown.stream().map(TextPair::source).toList(), 1);
+            for (int i = 0; i < shown.size(); i++) {
+                out.printf("  %-28s → %s %s%n", shown.get(i).source(), got.get(i), got.get(i).equals(shown.get(i).target()) ? "✓" : "✗ (" + shown.get(i).target() + ")");
             }
+            Path heatmap = dir.resolve("attention.png");
+            Seq2SeqModel.Attended a = m.translateWithAttention(shown.get(0).source());
+            AttentionPlot.write(heatmap, a.sourceTokens(), a.outputTokens(), a.weights());
+            double exact = m.exactMatch(test, 1);
+            out.println("wrote " + model + " (model), " + dir.resolve("dates.png") + " (training curve), " + heatmap
+                    + " (attention of the first example), " + testFile + " (the 1000 test pairs)");
+            out.println("try: ./rnn seq2seq translate --model " + model + " \"July 4th, 1976\" \"12/25/99\" --attention-png " + dir.resolve("july.png"));
+            out.println("     ./rnn seq2seq eval --model " + model + " --pairs " + testFile + " --beam 4");
+            out.printf(Locale.ROOT, "exact-match: %.4f%n", exact);
         }
-        return m;
-    }
-
-    private static double maxDiff(Matrix p, Matrix q) {
-        double max = 0;
-        for (int r = 0; r < p.rows(); r++) {
-            for (int c = 0; c < p.cols(); c++) {
-                max = Math.max(max, Math.abs(p.get(r, c) - q.get(r, c)));
-            }
-        }
-        return max;
-    }
-
-    /** Best time in ns of one run, after warming up, within the time budget. */
-    private double time(Runnable op) {
-        long budget = (long) (seconds * 1e9), start = System.nanoTime();
-        double best = Double.MAX_VALUE;
-        do {
-            long t = System.nanoTime();
-            op.run();
-            best = Math.min(best, System.nanoTime() - t);
-        } while (System.nanoTime() - start < budget);
-        return best;
+        return 0;
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = RnnCommand.Version.class,
         description = "Recurrent neural networks on the JDK Vector API.",
-        subcommands = {InfoCommand.class, DemoCommand.class, ForwardCommand.class, LmCommand.class, ClassifyCommand.class, TagCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DemoCommand.class, KernelsCommand.class, ForwardCommand.class, LmCommand.class, ClassifyCommand.class, TagCommand.class, Seq2SeqCommand.class, GradflowCommand.class, CommandLine.HelpCommand.class})
 public final class RnnCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,6 +29,7 @@ public final class RnnCommand implements Runnable {
 
     /** Runs the tool with the given streams and returns its exit code (for tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        System.setProperty("java.awt.headless", "true");   // charts are drawn into files, never on a screen
         CommandLine cl = new CommandLine(new RnnCommand());
         cl.setOut(out);
         cl.setErr(err);

@@ -36,14 +36,14 @@ class RnnCommandTest {
 
     @Test
     void badOptionValueIsOneLineAndExitCodeOne() {
-        CliRun r = run("demo", "--size", "0");
+        CliRun r = run("kernels", "--size", "0");
         assertEquals(1, r.code());
         assertEquals("rnn: --size must be between 1 and 4096, found 0", r.err().strip());
     }
 
     @Test
-    void demoRunsQuickly() {
-        CliRun r = run("demo", "--size", "33", "--seconds", "0.05");
+    void kernelCheckRunsQuickly() {
+        CliRun r = run("kernels", "--size", "33", "--seconds", "0.05");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("max |simd − scalar|"), r.out());
     }
