@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -27,6 +29,7 @@ final class TrainingProgress implements TrainingListener {
     private int barEpoch = -1;
     private String unit = "units";
     private long lastLine;
+    private volatile double remaining = Double.NaN;
 
     TrainingProgress(PrintWriter out, Path png, String title, boolean terminal) {
         this.out = out;
@@ -50,13 +53,16 @@ final class TrainingProgress implements TrainingListener {
     @Override
     public void batch(int epoch, int batch, int batchesPerEpoch, double recentLoss, double unitsPerSecond,
                       double elapsedSeconds, double remainingSeconds) {
-        String msg = String.format(Locale.ROOT, "loss %.4f · %s %s/s · left %s", recentLoss, rate(unitsPerSecond), unit,
-                clock(remainingSeconds));
+        remaining = remainingSeconds;
         if (terminal) {
+            String msg = String.format(Locale.ROOT, "loss %.4f · %s %s/s", recentLoss, rate(unitsPerSecond), unit);
             if (bar == null || barEpoch != epoch) {
                 closeBar();
+                // the bar's ETA slot shows the time left for the whole run, not for this epoch
                 bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(batchesPerEpoch)
                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                        .setEtaFunction(state -> Double.isFinite(remaining)
+                                ? Optional.of(Duration.ofSeconds(Math.round(remaining))) : Optional.empty())
                         .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.out, true))).build();
                 barEpoch = epoch;
             }
@@ -64,6 +70,8 @@ final class TrainingProgress implements TrainingListener {
             bar.setExtraMessage(msg);
             return;
         }
+        String msg = String.format(Locale.ROOT, "loss %.4f · %s %s/s · left %s", recentLoss, rate(unitsPerSecond), unit,
+                clock(remainingSeconds));
         long now = System.nanoTime();
         if (now - lastLine > 10_000_000_000L || batch == batchesPerEpoch) {
             lastLine = now;
