@@ -104,9 +104,19 @@ public final class CharLanguageModel implements AutoCloseable {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             ModelMetadata meta = new ModelMetadata(f);
             meta.requireTask(TASK);
-            Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
-                    meta.integer("layers", 1), meta.decimal("dropout"));
-            CharLanguageModel m = new CharLanguageModel(kernels, config, meta.vocabulary("vocabulary"));
+            CharLanguageModel m;
+            try {
+                Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
+                        meta.integer("layers", 1), meta.decimal("dropout"));
+                Vocabulary vocabulary = meta.vocabulary("vocabulary");
+                long gh = (long) config.cell().gates() * config.hidden();
+                meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
+                meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+                meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
+                m = new CharLanguageModel(kernels, config, vocabulary);
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
+            }
             try {
                 m.parameters.readFrom(f, "");
             } catch (SafetensorsException | RuntimeException e) {

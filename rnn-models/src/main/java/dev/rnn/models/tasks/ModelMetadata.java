@@ -74,6 +74,14 @@ final class ModelMetadata {
         }
     }
 
+    /**
+     * Checks, before anything is allocated, that the tensor sized by the metadata is in the file with
+     * that shape: the sizes a model allocates are then bounded by the file's own data.
+     */
+    void requireTensor(String name, long rows, long cols) throws SafetensorsException {
+        file.requireShape(name, rows, cols);
+    }
+
     dev.rnn.core.cells.CellKind cell(String key) throws SafetensorsException {
         try {
             return CellNames.parse(string(key));

@@ -109,12 +109,18 @@ public final class SentenceClassifier implements AutoCloseable {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             ModelMetadata m = new ModelMetadata(f);
             m.requireTask(TASK);
-            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                    m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
-                    m.decimal("wordDropout"));
             SentenceClassifier c;
             try {
-                c = new SentenceClassifier(kernels, config, m.vocabulary("words"), m.vocabulary("labels"));
+                Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+                    m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
+                    m.decimal("wordDropout"));
+                Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
+                long gh = (long) config.cell().gates() * config.hidden();
+                m.requireTensor("words.weight", words.size(), config.wordDim());
+                m.requireTensor("chars.weight", config.buckets(), config.charDim());
+                m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+                m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
+                c = new SentenceClassifier(kernels, config, words, classes);
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }

@@ -157,7 +157,13 @@ public final class Seq2SeqModel implements AutoCloseable {
                         m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
                         m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
                         m.integer("maxTargetLength", 1));
-                model = new Seq2SeqModel(kernels, config, m.vocabulary("source"), m.vocabulary("target"));
+                Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
+                long g = config.cell().gates();
+                m.requireTensor("source_embedding.weight", src.size(), config.embedding());
+                m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
+                m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
+                m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
+                model = new Seq2SeqModel(kernels, config, src, tgt);
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }

@@ -127,6 +127,9 @@ public final class Vocabulary {
 
     /** The vocabulary of {@link #toJson()}; malformed JSON or repeated tokens are an IllegalArgumentException. */
     public static Vocabulary fromJson(String json) {
+        if (json == null) {
+            throw new IllegalArgumentException("the vocabulary is missing");
+        }
         List<String> tokens = new ArrayList<>();
         try (JsonParser p = new JsonFactory().createParser(json)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
