@@ -16,5 +16,5 @@ case "$target" in
 esac
 cd "$ROOT"
 ./mvnw -q -B install -DskipTests -pl "$module" -am
-JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${minutes}m" ./mvnw -B test -pl "$module" -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
+JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${minutes}m" JAZZER_INSTRUMENTATION_INCLUDES='dev.rnn.**' ./mvnw -B test -pl "$module" -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
     -Djazzer.max_duration="${minutes}m"
