@@ -102,6 +102,28 @@ class TrainerTest {
         }
     }
 
+    /** Same seed and thread count: the same bits; another seed: other bits. */
+    @Test
+    void trainingIsReproducibleFromItsSeed() throws IOException {
+        List<List<float[]>> runs = new ArrayList<>();
+        for (long seed : new long[] {5, 5, 6}) {
+            try (CharLanguageModel lm = CharLanguageModel.create(Kernels.preferred(), new CharLanguageModel.Config(CellKind.GRU, 6, 12, 2, 0.2),
+                    Vocabulary.ofCharacters(TEXT), seed)) {
+                int[] ids = lm.encode(TEXT);
+                try (CharLanguageModelTraining t = new CharLanguageModelTraining(lm, Arrays.copyOf(ids, 2600),
+                        Arrays.copyOfRange(ids, 2600, ids.length), 4, 20, seed)) {
+                    new Trainer(Kernels.preferred(), t, settings(1, TrainingSettings.NonFinitePolicy.STOP), null)
+                            .run(dir.resolve("seed" + seed + "-" + runs.size() + ".safetensors"), false);
+                }
+                runs.add(values(lm.parameters()));
+            }
+        }
+        for (int i = 0; i < runs.get(0).size(); i++) {
+            assertArrayEquals(runs.get(0).get(i), runs.get(1).get(i), "parameter " + i);
+        }
+        assertFalse(Arrays.equals(runs.get(0).get(1), runs.get(2).get(1)));
+    }
+
     @Test
     void resumingNeedsACheckpointOfTheSameRun() throws IOException {
         Path model = dir.resolve("c.safetensors");
