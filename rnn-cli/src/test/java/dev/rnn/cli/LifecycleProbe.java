@@ -33,7 +33,7 @@ public final class LifecycleProbe {
             w.write(file);
         }
         long[] warm = null;
-        int warmAt = count / 10;
+        int warmAt = count / 3;
         for (int i = 0; i < count; i++) {
             if (i == warmAt) {
                 System.gc();

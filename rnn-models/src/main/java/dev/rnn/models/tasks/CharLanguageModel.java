@@ -117,12 +117,7 @@ public final class CharLanguageModel implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }
-            try {
-                m.parameters.readFrom(f, "");
-            } catch (SafetensorsException | RuntimeException e) {
-                m.close();
-                throw e;
-            }
+            meta.readParameters(m.parameters, m);
             return m;
         }
     }

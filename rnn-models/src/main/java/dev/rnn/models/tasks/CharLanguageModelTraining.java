@@ -4,7 +4,6 @@ import dev.rnn.core.Matrix;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.TrainingTask;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -92,11 +91,9 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
 
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>(model.metadata());
-        m.put("training.batch", Integer.toString(batch));
+        Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, train.length + "+" + validation.length + ":"
+                + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
         m.put("training.seqLen", Integer.toString(seqLen));
-        m.put("training.seed", Long.toString(seed));
-        m.put("training.data", train.length + "+" + validation.length + ":" + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
         return m;
     }
 

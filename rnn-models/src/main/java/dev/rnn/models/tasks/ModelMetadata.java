@@ -3,6 +3,7 @@ package dev.rnn.models.tasks;
 import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.ParameterSet;
 import java.util.Map;
 
 /** Reads a task model's settings from its file's metadata, with one-line errors naming the file and key. */
@@ -72,6 +73,29 @@ final class ModelMetadata {
         } catch (IllegalArgumentException e) {
             throw new SafetensorsException(file.path(), "metadata '" + key + "': " + e.getMessage());
         }
+    }
+
+    /** Fills {@code params} from the file; on any failure closes {@code model} (which owns them) and rethrows. */
+    void readParameters(ParameterSet params, AutoCloseable model) throws SafetensorsException {
+        try {
+            params.readFrom(file, "");
+        } catch (SafetensorsException | RuntimeException e) {
+            try {
+                model.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** A training task's metadata: the model's, plus the settings and data fingerprint a resumed run must share. */
+    static Map<String, String> withTraining(Map<String, String> model, int batch, long seed, String data) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(model);
+        m.put("training.batch", Integer.toString(batch));
+        m.put("training.seed", Long.toString(seed));
+        m.put("training.data", data);
+        return m;
     }
 
     /**

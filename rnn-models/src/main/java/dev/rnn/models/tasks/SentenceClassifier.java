@@ -124,12 +124,7 @@ public final class SentenceClassifier implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }
-            try {
-                c.parameters.readFrom(f, "");
-            } catch (SafetensorsException | RuntimeException e) {
-                c.close();
-                throw e;
-            }
+            m.readParameters(c.parameters, c);
             return c;
         }
     }

@@ -6,10 +6,8 @@ import dev.rnn.models.training.SoftmaxCrossEntropy;
 import dev.rnn.models.training.TrainingTask;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /** Trains a {@link SentenceClassifier}: shuffled, length-bucketed batches; validation loss and accuracy. */
 public final class SentenceClassifierTraining implements TrainingTask {
@@ -70,11 +68,7 @@ public final class SentenceClassifierTraining implements TrainingTask {
 
     @Override
     public void startEpoch(int epoch) {
-        int[] lengths = new int[train.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = train.get(i).length();
-        }
-        plan = SequenceBatch.plan(lengths, batch, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+        plan = SequenceBatch.plan(train, batch, seed, epoch);
     }
 
     @Override
@@ -115,10 +109,7 @@ public final class SentenceClassifierTraining implements TrainingTask {
 
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>(model.metadata());
-        m.put("training.batch", Integer.toString(batch));
-        m.put("training.seed", Long.toString(seed));
-        m.put("training.data", train.size() + "+" + validation.size() + ":" + Integer.toHexString(fingerprint));
-        return m;
+        return ModelMetadata.withTraining(model.metadata(), batch, seed, train.size() + "+" + validation.size() + ":"
+                + Integer.toHexString(fingerprint));
     }
 }

@@ -167,12 +167,7 @@ public final class Seq2SeqModel implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }
-            try {
-                model.parameters.readFrom(f, "");
-            } catch (SafetensorsException | RuntimeException e) {
-                model.close();
-                throw e;
-            }
+            m.readParameters(model.parameters, model);
             return model;
         }
     }

@@ -12,7 +12,6 @@ import dev.rnn.models.training.TrainingTask;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -170,11 +169,9 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
 
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>(model.metadata());
-        m.put("training.batch", Integer.toString(batch));
-        m.put("training.seed", Long.toString(seed));
+        Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, sources.size() + "+" + validation.size() + ":"
+                + Integer.toHexString(fingerprint));
         m.put("training.teacherForcing", teacherForcing + "×" + decay);
-        m.put("training.data", sources.size() + "+" + validation.size() + ":" + Integer.toHexString(fingerprint));
         return m;
     }
 

@@ -88,6 +88,15 @@ final class SequenceBatch {
         return batches;
     }
 
+    /** An epoch's batches of {@code sentences}, from a generator seeded by the run's seed and the epoch. */
+    static List<int[]> plan(List<WordFeatures.Encoded> sentences, int batch, long seed, int epoch) {
+        int[] lengths = new int[sentences.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = sentences.get(i).length();
+        }
+        return plan(lengths, batch, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+    }
+
     int rows() {
         return steps * batch;
     }

@@ -118,12 +118,7 @@ public final class SequenceTagger implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }
-            try {
-                t.parameters.readFrom(f, "");
-            } catch (SafetensorsException | RuntimeException e) {
-                t.close();
-                throw e;
-            }
+            m.readParameters(t.parameters, t);
             return t;
         }
     }
