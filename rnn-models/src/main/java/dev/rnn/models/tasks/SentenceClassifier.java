@@ -145,16 +145,8 @@ public final class SentenceClassifier implements AutoCloseable {
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);
-        m.put("cell", CellNames.name(config.cell()));
-        m.put("wordDim", Integer.toString(config.wordDim()));
-        m.put("charDim", Integer.toString(config.charDim()));
-        m.put("buckets", Integer.toString(config.buckets()));
-        m.put("hidden", Integer.toString(config.hidden()));
-        m.put("layers", Integer.toString(config.layers()));
+        features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("bidirectional", Boolean.toString(config.bidirectional()));
-        m.put("dropout", Double.toString(config.dropout()));
-        m.put("wordDropout", Double.toString(config.wordDropout()));
-        m.put("words", features.words().toJson());
         m.put("labels", labels.toJson());
         return m;
     }
@@ -226,15 +218,13 @@ public final class SentenceClassifier implements AutoCloseable {
 
     /** A runner for B sentences that fits these; reused while it is large enough. */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = 1;
-        for (WordFeatures.Encoded s : sentences) {
-            steps = Math.max(steps, s.length());
-        }
+        int steps = SequenceBatch.longest(sentences);
         if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
+            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
             if (runner != null) {
                 runner.close();
             }
-            runner = new Runner(batch, Math.max(steps, runner == null ? 0 : runner.encoder.maxSteps));
+            runner = new Runner(batch, Math.max(steps, keep));
         }
         return runner;
     }

@@ -23,16 +23,22 @@ final class SequenceBatch {
         this.lengths = new int[batch];
     }
 
+    /** The longest of {@code sentences}, in words (at least 1). */
+    static int longest(List<WordFeatures.Encoded> sentences) {
+        int steps = 1;
+        for (WordFeatures.Encoded s : sentences) {
+            steps = Math.max(steps, s.length());
+        }
+        return steps;
+    }
+
     /** Lays out {@code sentences} (at most B); word dropout with {@code alpha} when {@code random} is not null. */
     void fill(List<WordFeatures.Encoded> sentences, WordFeatures features, double alpha, SplittableRandom random) {
         if (sentences.size() > batch || sentences.isEmpty()) {
             throw new IllegalArgumentException("a batch holds 1.." + batch + " sentences, found " + sentences.size());
         }
         present = sentences.size();
-        steps = 1;
-        for (WordFeatures.Encoded s : sentences) {
-            steps = Math.max(steps, s.length());
-        }
+        steps = longest(sentences);
         int rows = steps * batch;
         if (words.length < rows) {
             words = new int[rows];

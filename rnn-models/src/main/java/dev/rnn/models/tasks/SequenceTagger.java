@@ -138,15 +138,7 @@ public final class SequenceTagger implements AutoCloseable {
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);
-        m.put("cell", CellNames.name(config.cell()));
-        m.put("wordDim", Integer.toString(config.wordDim()));
-        m.put("charDim", Integer.toString(config.charDim()));
-        m.put("buckets", Integer.toString(config.buckets()));
-        m.put("hidden", Integer.toString(config.hidden()));
-        m.put("layers", Integer.toString(config.layers()));
-        m.put("dropout", Double.toString(config.dropout()));
-        m.put("wordDropout", Double.toString(config.wordDropout()));
-        m.put("words", features.words().toJson());
+        features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("tags", tags.toJson());
         return m;
     }
@@ -218,10 +210,7 @@ public final class SequenceTagger implements AutoCloseable {
     }
 
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = 1;
-        for (WordFeatures.Encoded s : sentences) {
-            steps = Math.max(steps, s.length());
-        }
+        int steps = SequenceBatch.longest(sentences);
         if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
             int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
             if (runner != null) {

@@ -68,6 +68,20 @@ final class WordFeatures {
         wordTable.table().row(PAD).fill(0f);
     }
 
+    /** Puts the settings every word-feature model records: cell, sizes, dropouts, and the word vocabulary. */
+    void putMetadata(java.util.Map<String, String> m, dev.rnn.core.cells.CellKind cell, int hidden, int layers, double dropout,
+                     double wordDropout) {
+        m.put("cell", CellNames.name(cell));
+        m.put("wordDim", Integer.toString(wordDim));
+        m.put("charDim", Integer.toString(charDim));
+        m.put("buckets", Integer.toString(buckets));
+        m.put("hidden", Integer.toString(hidden));
+        m.put("layers", Integer.toString(layers));
+        m.put("dropout", Double.toString(dropout));
+        m.put("wordDropout", Double.toString(wordDropout));
+        m.put("words", words.toJson());
+    }
+
     /** The word's id (the unknown word's when absent), after lower-casing if this model does. */
     int wordId(String word) {
         return words.id(lowercase ? word.toLowerCase(Locale.ROOT) : word, UNKNOWN);
