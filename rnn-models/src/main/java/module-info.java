@@ -6,6 +6,7 @@ module dev.rnn.models {
     exports dev.rnn.models.decoding;
     exports dev.rnn.models.io;
     exports dev.rnn.models.layers;
+    exports dev.rnn.models.series;
     exports dev.rnn.models.streaming;
     exports dev.rnn.models.tasks;
     exports dev.rnn.models.text;

@@ -96,4 +96,25 @@ class TaskGradientTest {
                     () -> r.run(sentences, gold, false, 0, false, 0), 1e-2f);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Forecaster.Loss.class)
+    void forecaster(Forecaster.Loss loss) throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("forecast-grad");
+        dev.rnn.models.series.CsvTable table = dev.rnn.models.series.CsvTable.read(
+                dev.rnn.models.SyntheticSeries.hourly(dir.resolve("h.csv"), 200, 3));
+        dev.rnn.models.series.SeriesSchema schema = dev.rnn.models.series.SeriesSchema.fit(table, "load",
+                List.of("temperature", "weather"), 150);
+        dev.rnn.models.series.EncodedSeries series = schema.encode(table);
+        dev.rnn.models.series.ForecastWindows w = dev.rnn.models.series.ForecastWindows.split(series, 6, 3, 150, 0);
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), new Forecaster.Config(CellKind.LSTM, 5, 2, 6, 3, 0, true, loss),
+                schema, 0.2, 4)) {
+            new dev.rnn.models.training.Initializers(8).xavierUniform(f.head.weight());   // not the silent start, so every path carries gradient
+            f.fitAutoregressive(series, w.train(), 1e-3);
+            int[] ends = Arrays.copyOfRange(w.train(), 10, 17);
+            Forecaster.Runner r = f.runner(8);
+            checkAll("forecaster " + loss, f.parameters(), () -> r.run(series, ends, 0, 7, false, 0, true, false),
+                    () -> r.run(series, ends, 0, 7, false, 0, false, false), 1e-2f);
+        }
+    }
 }

@@ -1,0 +1,165 @@
+package dev.rnn.cli;
+
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.EncodedSeries;
+import dev.rnn.models.series.ForecastWindows;
+import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.tasks.CellNames;
+import dev.rnn.models.tasks.Forecaster;
+import dev.rnn.models.tasks.ForecasterTraining;
+import dev.rnn.models.tasks.ForecastScores;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code rnn forecast}: time-series forecasting from a CSV (train, eval, predict). */
+@Command(name = "forecast", mixinStandardHelpOptions = true,
+        description = "Time-series forecasting (many-to-one regression) from a CSV file with a header.",
+        subcommands = {ForecastCommand.Train.class, ForecastCommand.Eval.class, ForecastCommand.Predict.class})
+final class ForecastCommand implements Runnable {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 1e-3, 5, 100, Integer.MAX_VALUE, 0.7);
+    static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.001, clip 5, 100 epochs unless --minutes, validation (the last"
+            + " 10 % of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
+            + " the model kept is the best by validation mean squared error.";
+
+    @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Train on the first rows of a CSV; the last --test-fraction of the rows is never trained on. Inputs and"
+                    + " targets are standardized with statistics of the training rows; non-numeric feature columns are one-hot"
+                    + " encoded. Windows with a missing value (NA or empty) are skipped and counted. Prints the test scores at the end.",
+                    DEFAULTS_TEXT})
+    static final class Train implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--csv", required = true, paramLabel = "FILE", description = "the series, one row per time step, oldest first")
+        Path csv;
+        @Option(names = "--target", required = true, paramLabel = "COL", description = "the numeric column to predict")
+        String target;
+        @Option(names = "--features", split = ",", paramLabel = "COL", description = "other columns used as inputs (the target's own past always is)")
+        List<String> features = List.of();
+        @Option(names = "--window", defaultValue = "48", paramLabel = "W", description = "past rows the model reads (default: ${DEFAULT-VALUE})")
+        int window;
+        @Option(names = "--horizon", defaultValue = "1", paramLabel = "H", description = "rows ahead to predict: the model outputs rows 1..H (default: ${DEFAULT-VALUE})")
+        int horizon;
+        @Option(names = "--test-fraction", defaultValue = "0.2", paramLabel = "F", description = "the last F of the rows are the test part (default: ${DEFAULT-VALUE})")
+        double testFraction;
+        @Option(names = "--model", required = true, paramLabel = "OUT", description = "model file to write (.safetensors)")
+        Path model;
+        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        String cell;
+        @Option(names = "--hidden", defaultValue = "64", description = "hidden size (default: ${DEFAULT-VALUE})")
+        int hidden;
+        @Option(names = "--layers", defaultValue = "1", description = "recurrent levels (default: ${DEFAULT-VALUE})")
+        int layers;
+        @Option(names = "--dropout", defaultValue = "0", description = "dropout between recurrent levels (default: ${DEFAULT-VALUE})")
+        double dropout;
+        @Option(names = "--loss", defaultValue = "mse", description = "mse or huber (default: ${DEFAULT-VALUE})")
+        String loss;
+        @Option(names = "--no-autoregressive", description = "no linear map from the window's target values to the output"
+                + " (by default one is added to the recurrent head, starting as persistence)")
+        boolean noAutoregressive;
+        @Option(names = "--batch", defaultValue = "32", description = "windows per batch (default: ${DEFAULT-VALUE})")
+        int batch;
+        @Mixin
+        TrainingOptions training;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            CsvTable table = CsvTable.read(csv);
+            int split = ForecastWindows.splitRow(table.rows(), testFraction);
+            SeriesSchema schema = SeriesSchema.fit(table, target, features, split);
+            EncodedSeries series = schema.encode(table);
+            ForecastWindows windows = ForecastWindows.split(series, window, horizon, split, 0.1);
+            Forecaster.Config config = new Forecaster.Config(CellNames.parse(cell), hidden, layers, window, horizon, dropout,
+                    !noAutoregressive, Forecaster.loss(loss));
+            out.printf(Locale.ROOT, "%s: %d rows (%d for training, %d for testing); %s%n", csv, table.rows(), split,
+                    table.rows() - split, schema);
+            out.printf(Locale.ROOT, "windows of %d rows → %d ahead: %d to train on, %d to validate with; %d skipped for missing values%n",
+                    window, horizon, windows.train().length, windows.validation().length, windows.skippedTraining());
+            try (Forecaster f = Forecaster.create(Kernels.preferred(), config, schema, testFraction, training.seed)) {
+                ForecasterTraining task = new ForecasterTraining(f, series, windows, batch, training.seed);
+                out.printf(Locale.ROOT, "%,d parameters%n", f.parameters().count());
+                TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume, "forecaster", out);
+            }
+            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+                ForecastScores.of(f, series, windows.test(), windows.skippedTest()).print(out, "test");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "Scores a model on the test part of a CSV: 'rmse', 'mae' and 'persistence-rmse' (the value H rows before"
+                    + " the target, on the same windows), for the forecast H rows ahead.")
+    static final class Eval implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn forecast train'")
+        Path model;
+        @Option(names = "--csv", required = true, paramLabel = "FILE", description = "a CSV with the model's columns")
+        Path csv;
+        @Option(names = "--test-fraction", paramLabel = "F", description = "the last F of the rows are scored (default: the model's)")
+        Double testFraction;
+        @Option(names = "--png", paramLabel = "FILE", description = "draw prediction against truth over the test part")
+        Path png;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            CsvTable table = CsvTable.read(csv);
+            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+                EncodedSeries series = f.schema().encode(table);
+                double fraction = testFraction != null ? testFraction : f.testFraction();
+                int split = ForecastWindows.splitRow(table.rows(), fraction);
+                ForecastWindows windows = ForecastWindows.split(series, f.config().window(), f.config().horizon(), split, 0);
+                ForecastScores scores = ForecastScores.of(f, series, windows.test(), windows.skippedTest());
+                scores.print(out, "test");
+                if (png != null) {
+                    ForecastPlot.write(png, f.schema().target().name() + ", " + f.config().horizon() + " ahead", scores);
+                    out.println("plot: " + png);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = "Prints the H values after the last row of a CSV, one per line: 'step<TAB>value'.")
+    static final class Predict implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn forecast train'")
+        Path model;
+        @Option(names = "--csv", required = true, paramLabel = "FILE", description = "a CSV with the model's columns; its last W rows are read")
+        Path csv;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            CsvTable table = CsvTable.read(csv);
+            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+                double[] next = f.predictNext(f.schema().encode(table));
+                for (int h = 0; h < next.length; h++) {
+                    out.printf(Locale.ROOT, "%d\t%.6g%n", h + 1, next[h]);
+                }
+            }
+            return 0;
+        }
+    }
+}

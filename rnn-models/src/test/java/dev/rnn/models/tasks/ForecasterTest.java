@@ -1,0 +1,137 @@
+package dev.rnn.models.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.SyntheticSeries;
+import dev.rnn.models.io.SafetensorsWriter;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.EncodedSeries;
+import dev.rnn.models.series.ForecastWindows;
+import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.training.Trainer;
+import dev.rnn.models.training.TrainingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The forecaster: its least-squares start, scoring against persistence, learning a multivariate series, files. */
+class ForecasterTest {
+
+    @TempDir
+    Path dir;
+
+    private static Forecaster.Config config(int window, int horizon) {
+        return new Forecaster.Config(CellKind.LSTM, 16, 1, window, horizon, 0, true, Forecaster.Loss.MSE);
+    }
+
+    @Test
+    void leastSquaresStartRecoversAnAutoregressiveProcess() {
+        CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 4000, 0.6, 0.3, 1));
+        int split = ForecastWindows.splitRow(t.rows(), 0.2);
+        SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), split);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 4, 1, split, 0);
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(4, 1), schema, 0.2, 1)) {
+            f.fitAutoregressive(s, w.train(), 0);
+            // standardizing leaves the coefficients of the lagged values alone: y_t = 0.6·y_{t−1} + 0.3·y_{t−2} + noise
+            assertEquals(0.6, f.ar.weight().get(0, 3), 0.05);
+            assertEquals(0.3, f.ar.weight().get(0, 2), 0.05);
+            assertEquals(0.0, f.ar.weight().get(0, 1), 0.05);
+            assertEquals(0.0, f.ar.weight().get(0, 0), 0.05);
+            // the recurrent head starts at zero, so the model is that linear forecast, which beats persistence
+            ForecastScores sc = ForecastScores.of(f, s, w.test(), w.skippedTest());
+            // persistence errs by y_t − y_{t−1}, of variance 2·σ²·(1 − ρ₁) with ρ₁ = a₁/(1 − a₂) = 6/7 and
+            // σ² = (1 − a₂)/((1 + a₂)((1 − a₂)² − a₁²)) ≈ 4.14: RMSE ≈ 1.09, against the noise's 1
+            assertEquals(1.09, sc.persistenceRmse(), 0.08);
+            assertTrue(sc.rmse() < 0.95 * sc.persistenceRmse(), sc.rmse() + " vs persistence " + sc.persistenceRmse());
+            assertEquals(1.0, sc.rmse(), 0.08);     // the noise's standard deviation
+        }
+    }
+
+    @Test
+    void persistenceIsScoredOnTheSameWindowsAsTheModel() {
+        CsvTable t = CsvTable.read(SyntheticSeries.hourly(dir.resolve("h.csv"), 600, 2));
+        int split = ForecastWindows.splitRow(t.rows(), 0.3);
+        SeriesSchema schema = SeriesSchema.fit(t, "load", List.of("temperature", "weather"), split);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 10, 5, split, 0);
+        assertTrue(w.skippedTest() > 0, "the generated series has missing values in its test part");
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(10, 5), schema, 0.3, 1)) {
+            ForecastScores sc = ForecastScores.of(f, s, w.test(), w.skippedTest());
+            double se = 0;
+            for (int e : w.test()) {
+                double d = s.target()[e] - s.target()[e + 5];
+                assertTrue(Double.isFinite(d));
+                se += d * d;
+            }
+            assertEquals(Math.sqrt(se / w.test().length), sc.persistenceRmse(), 1e-9);
+            assertEquals(w.test().length, sc.windows());
+            // with a persistence start (no fit yet) and a silent recurrent branch, the model is persistence
+            assertEquals(sc.persistenceRmse(), sc.rmse(), 1e-4 * sc.persistenceRmse());
+        }
+    }
+
+    @Test
+    void learnsAnHourlyMultivariateSeriesWithMissingValuesAtHorizon24() throws Exception {
+        CsvTable t = CsvTable.read(SyntheticSeries.hourly(dir.resolve("hourly.csv"), 4000, 7));
+        int split = ForecastWindows.splitRow(t.rows(), 0.2);
+        SeriesSchema schema = SeriesSchema.fit(t, "load", List.of("temperature", "weather"), split);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 30, 24, split, 0.1);
+        assertTrue(w.skippedTraining() > 0 && w.skippedTest() > 0);
+        Path model = dir.resolve("hourly.safetensors");
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(30, 24), schema, 0.2, 3)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 32, 3);
+            ForecastScores start = ForecastScores.of(f, s, w.test(), w.skippedTest());
+            System.out.println("least squares start: rmse " + start.rmse() + ", persistence " + start.persistenceRmse());
+            new Trainer(Kernels.preferred(), task, new TrainingSettings("adam", 1e-3, 5, 4, 0, Integer.MAX_VALUE, 0.7,
+                    TrainingSettings.NonFinitePolicy.STOP), null).run(model, false);
+        }
+        try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+            ForecastScores sc = ForecastScores.of(f, s, w.test(), w.skippedTest());
+            assertTrue(sc.rmse() < 0.85 * sc.persistenceRmse(), "rmse " + sc.rmse() + " vs persistence " + sc.persistenceRmse());
+            double[] next = f.predictNext(schema.encode(CsvTable.read(SyntheticSeries.hourly(dir.resolve("more.csv"), 100, 8))));
+            assertEquals(24, next.length);
+            for (double v : next) {
+                assertTrue(v > 0 && v < 120, "a forecast in the series' range: " + v);
+            }
+        }
+    }
+
+    @Test
+    void aSavedModelPredictsTheSameAndRefusesIncompleteInput() throws Exception {
+        CsvTable t = CsvTable.read(SyntheticSeries.hourly(dir.resolve("h.csv"), 300, 5));
+        SeriesSchema schema = SeriesSchema.fit(t, "load", List.of("weather"), 240);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 8, 2, 240, 0);
+        Path file = dir.resolve("m.safetensors");
+        double[][] before;
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(8, 2), schema, 0.2, 9)) {
+            new dev.rnn.models.training.Initializers(3).xavierUniform(f.head.weight());
+            f.fitAutoregressive(s, w.train(), 1e-3);
+            before = f.predict(s, w.test());
+            SafetensorsWriter out = new SafetensorsWriter().metadata(f.metadata());
+            f.parameters().writeTo(out, "");
+            out.write(file);
+        }
+        try (Forecaster g = Forecaster.load(Kernels.preferred(), file)) {
+            assertEquals(schema.target(), g.schema().target());
+            double[][] after = g.predict(g.schema().encode(t), w.test());
+            for (int i = 0; i < before.length; i++) {
+                assertArrayEquals(before[i], after[i], 0);
+            }
+            Path gap = Files.writeString(dir.resolve("gap.csv"), "time,load,weather\na,1,rain\nb,NA,rain\n"
+                    + "c,1,rain\nd,1,rain\ne,1,rain\nf,1,rain\ng,1,rain\nh,1,rain\ni,1,rain\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> g.predictNext(g.schema().encode(CsvTable.read(gap))));
+            assertEquals(gap + ":3: a missing value in the last 8 rows, which the forecast reads", e.getMessage());
+        }
+    }
+}
