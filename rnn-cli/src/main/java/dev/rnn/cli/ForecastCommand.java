@@ -5,6 +5,7 @@ import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.series.EncodedSeries;
 import dev.rnn.models.series.ForecastWindows;
 import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.series.SyntheticSeries;
 import dev.rnn.models.tasks.CellNames;
 import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ForecasterTraining;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
 /** {@code rnn forecast}: time-series forecasting from a CSV (train, eval, predict). */
 @Command(name = "forecast", mixinStandardHelpOptions = true,
         description = "Time-series forecasting (many-to-one regression) from a CSV file with a header.",
-        subcommands = {ForecastCommand.Train.class, ForecastCommand.Eval.class, ForecastCommand.Predict.class})
+        subcommands = {ForecastCommand.Train.class, ForecastCommand.Eval.class, ForecastCommand.Predict.class,
+                ForecastCommand.SampleData.class})
 final class ForecastCommand implements Runnable {
 
     @Spec
@@ -33,8 +35,8 @@ final class ForecastCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 1e-3, 5, 100, Integer.MAX_VALUE, 0.7);
-    static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.001, clip 5, 100 epochs unless --minutes, validation (the last"
+    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-4, 5, 100, Integer.MAX_VALUE, 0.7);
+    static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.0003, clip 5, 100 epochs unless --minutes, validation (the last"
             + " 10 % of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
             + " the model kept is the best by validation mean squared error.";
 
@@ -52,7 +54,7 @@ final class ForecastCommand implements Runnable {
         String target;
         @Option(names = "--features", split = ",", paramLabel = "COL", description = "other columns used as inputs (the target's own past always is)")
         List<String> features = List.of();
-        @Option(names = "--window", defaultValue = "48", paramLabel = "W", description = "past rows the model reads (default: ${DEFAULT-VALUE})")
+        @Option(names = "--window", defaultValue = "30", paramLabel = "W", description = "past rows the model reads (default: ${DEFAULT-VALUE})")
         int window;
         @Option(names = "--horizon", defaultValue = "1", paramLabel = "H", description = "rows ahead to predict: the model outputs rows 1..H (default: ${DEFAULT-VALUE})")
         int horizon;
@@ -159,6 +161,30 @@ final class ForecastCommand implements Runnable {
                     out.printf(Locale.ROOT, "%d\t%.6g%n", h + 1, next[h]);
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "sample-data", mixinStandardHelpOptions = true,
+            description = "Writes a generated hourly series to try forecasting on: columns time, load (the target), temperature"
+                    + " (numeric) and weather (sunny, cloudy or rain), with daily and weekly cycles and scattered missing values.")
+    static final class SampleData implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the CSV file to write")
+        Path out;
+        @Option(names = "--hours", defaultValue = "8760", description = "rows (default: ${DEFAULT-VALUE}, a year)")
+        int hours;
+        @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Override
+        public Integer call() {
+            if (hours < 1) {
+                throw new IllegalArgumentException("--hours must be ≥ 1, found " + hours);
+            }
+            SyntheticSeries.hourly(out, hours, seed);
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d hourly rows (time, load, temperature, weather)%n", out, hours);
             return 0;
         }
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn.models.SyntheticSeries;
+import dev.rnn.models.series.SyntheticSeries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,13 +37,14 @@ class ForecastCommandTest {
 
     @Test
     void trainsScoresPlotsAndPredictsAMultivariateSeriesAtHorizon24() throws IOException {
-        Path csv = SyntheticSeries.hourly(dir.resolve("hourly.csv"), 3000, 4);
+        Path csv = dir.resolve("hourly.csv");
+        ok(CliRun.of("forecast", "sample-data", "--out", csv.toString(), "--hours", "3000", "--seed", "4"));
         Path model = dir.resolve("hourly.safetensors");
         CliRun train = CliRun.of("forecast", "train", "--csv", csv.toString(), "--target", "load", "--features", "temperature,weather",
                 "--horizon", "24", "--model", model.toString(), "--hidden", "16", "--epochs", "2");
         ok(train);
         assertTrue(train.out().contains("weather one-hot over 3 categories"), train.out());
-        assertTrue(Pattern.compile("windows of 48 rows → 24 ahead: \\d+ to train on, \\d+ to validate with; [1-9]\\d* skipped for"
+        assertTrue(Pattern.compile("windows of 30 rows → 24 ahead: \\d+ to train on, \\d+ to validate with; [1-9]\\d* skipped for"
                 + " missing values").matcher(train.out()).find(), train.out());
         CliRun eval = CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", csv.toString(), "--png",
                 dir.resolve("fc.png").toString());
@@ -56,7 +57,7 @@ class ForecastCommandTest {
         // the training run printed the same scores for its test part
         assertEquals(rmse, value(train.out(), "rmse"), 1e-9 * rmse);
         failsWith(CliRun.of("forecast", "predict", "--model", model.toString(), "--csv", csv.toString()),
-                csv + ":2982: a missing value in the last 48 rows, which the forecast reads");
+                csv + ":2982: a missing value in the last 30 rows, which the forecast reads");
         StringBuilder complete = new StringBuilder();
         for (String line : Files.readAllLines(csv)) {
             if (!line.contains("NA") && !line.contains(",,") && !line.endsWith(",")) {
@@ -90,7 +91,7 @@ class ForecastCommandTest {
                 text + ":5: the target column 'y' holds 'high', not a number");
         failsWith(CliRun.of("forecast", "train", "--csv", text.toString(), "--target", "z", "--model", model.toString()),
                 text + ": no column 'z' (columns: t, y)");
-        Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 40, 0.5, 0, 1);
+        Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 25, 0.5, 0, 1);
         CliRun tooShort = CliRun.of("forecast", "train", "--csv", shortCsv.toString(), "--target", "y", "--model", model.toString());
         assertEquals(1, tooShort.code());
         assertTrue(tooShort.err().startsWith("rnn: " + shortCsv + ": 0 windows to train on"), tooShort.err());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
-import dev.rnn.models.SyntheticSeries;
+import dev.rnn.models.series.SyntheticSeries;
 import dev.rnn.models.io.SafetensorsWriter;
 import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.series.EncodedSeries;

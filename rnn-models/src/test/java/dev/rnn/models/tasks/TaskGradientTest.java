@@ -102,7 +102,7 @@ class TaskGradientTest {
     void forecaster(Forecaster.Loss loss) throws java.io.IOException {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("forecast-grad");
         dev.rnn.models.series.CsvTable table = dev.rnn.models.series.CsvTable.read(
-                dev.rnn.models.SyntheticSeries.hourly(dir.resolve("h.csv"), 200, 3));
+                dev.rnn.models.series.SyntheticSeries.hourly(dir.resolve("h.csv"), 200, 3));
         dev.rnn.models.series.SeriesSchema schema = dev.rnn.models.series.SeriesSchema.fit(table, "load",
                 List.of("temperature", "weather"), 150);
         dev.rnn.models.series.EncodedSeries series = schema.encode(table);

@@ -1,4 +1,4 @@
-package dev.rnn.models;
+package dev.rnn.models.series;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Generated CSV series for forecasting tests: an hourly, multivariate series with a daily and weekly
+ * Generated CSV series for forecasting examples and tests: an hourly, multivariate series with a daily and weekly
  * cycle, a weather category that persists for spells and shifts the target, a numeric temperature
  * that leads it, rain that raises it in daylight, autocorrelated noise, and scattered missing values ({@code NA} and empty fields).
  */
@@ -18,6 +18,9 @@ public final class SyntheticSeries {
     }
 
     public static final String[] WEATHER = {"sunny", "cloudy", "rain"};
+
+    private static final java.time.LocalDateTime START = java.time.LocalDateTime.of(2024, 1, 1, 0, 0);
+    private static final java.time.format.DateTimeFormatter STAMP = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
     /** Writes {@code hours} rows {@code time,load,temperature,weather} to {@code csv}. */
     public static Path hourly(Path csv, int hours, long seed) {
@@ -39,14 +42,9 @@ public final class SyntheticSeries {
             String loadText = rnd.nextDouble() < 0.01 ? "NA" : String.format(Locale.ROOT, "%.3f", load);
             String tempText = rnd.nextDouble() < 0.005 ? "" : String.format(Locale.ROOT, "%.2f", temp);
             String weatherText = rnd.nextDouble() < 0.002 ? "NA" : WEATHER[weather];
-            b.append(String.format(Locale.ROOT, "\"2024-%04d\",%s,%s,%s%n", t, loadText, tempText, weatherText));
+            b.append(String.format(Locale.ROOT, "%s,%s,%s,%s%n", START.plusHours(t).format(STAMP), loadText, tempText, weatherText));
         }
-        try {
-            Files.writeString(csv, b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return csv;
+        return write(csv, b);
     }
 
     /** Writes an AR(2) series {@code y} (no missing values) of {@code rows} rows. */
@@ -60,8 +58,19 @@ public final class SyntheticSeries {
             y2 = y1;
             y1 = y;
         }
+        return write(csv, b);
+    }
+
+    /** Writes {@code text} into a temporary file beside {@code csv}, renamed over it when complete. */
+    private static Path write(Path csv, CharSequence text) {
+        Path tmp = csv.toAbsolutePath().resolveSibling("." + csv.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            Files.writeString(csv, b);
+            try {
+                Files.writeString(tmp, text);
+                Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
