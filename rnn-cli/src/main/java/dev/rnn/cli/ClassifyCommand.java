@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 /** {@code rnn classify}: the sentence classifier (train, eval, predict, cross-validate). */
 @Command(name = "classify", description = "Sentence classifier (many-to-one): 'text<TAB>label' lines, labels any strings.",
         mixinStandardHelpOptions = true,
-        subcommands = {ClassifyCommand.Train.class, ClassifyCommand.Eval.class, ClassifyCommand.Predict.class, ClassifyCommand.CrossValidate.class})
+        subcommands = {ClassifyCommand.Train.class, ClassifyCommand.Eval.class, ClassifyCommand.Predict.class, ClassifyCommand.CrossValidate.class,
+                ClassifyCommand.ExportEmbeddings.class})
 final class ClassifyCommand implements Runnable {
 
     @Spec
@@ -49,8 +50,8 @@ final class ClassifyCommand implements Runnable {
         int layers;
         @Option(names = "--unidirectional", description = "one direction only (default: bidirectional)")
         boolean unidirectional;
-        @Option(names = "--word-dim", defaultValue = "64", description = "word embedding size (default: ${DEFAULT-VALUE})")
-        int wordDim;
+        @Option(names = "--word-dim", description = "word embedding size (default: 64, or the dimension of --embeddings)")
+        Integer wordDim;
         @Option(names = "--char-dim", defaultValue = "32", description = "character n-gram embedding size (default: ${DEFAULT-VALUE})")
         int charDim;
         @Option(names = "--buckets", defaultValue = "8192", description = "character n-gram hash buckets (default: ${DEFAULT-VALUE})")
@@ -62,9 +63,11 @@ final class ClassifyCommand implements Runnable {
         double wordDropout;
         @Option(names = "--batch", defaultValue = "32", description = "sentences per batch (default: ${DEFAULT-VALUE})")
         int batch;
+        @Mixin
+        EmbeddingOptions embeddings = new EmbeddingOptions();
 
         SentenceClassifier.Config config() {
-            return new SentenceClassifier.Config(CellNames.parse(cell), wordDim, charDim, buckets, hidden, layers, !unidirectional,
+            return new SentenceClassifier.Config(CellNames.parse(cell), embeddings.dimension("--word-dim", wordDim, 64), charDim, buckets, hidden, layers, !unidirectional,
                     dropout, wordDropout);
         }
     }
@@ -85,8 +88,11 @@ final class ClassifyCommand implements Runnable {
 
     static Trainer.Result train(List<LabelledSentence> train, List<LabelledSentence> validation, ModelOptions m,
                                 TrainingOptions t, Path model, String title, PrintWriter out) throws Exception {
-        try (SentenceClassifier c = SentenceClassifier.create(Kernels.preferred(), m.config(), train, t.seed)) {
+        try (SentenceClassifier c = SentenceClassifier.create(Kernels.preferred(), m.config(), train, t.seed, m.embeddings.pretrained())) {
             SentenceClassifierTraining task = new SentenceClassifierTraining(c, train, validation, m.batch, t.seed);
+            if (c.pretrainedReport() != null) {
+                out.println(m.embeddings.report(c.pretrainedReport()));
+            }
             out.printf(Locale.ROOT, "%d examples to train on, %d to validate with; labels %s; %,d parameters%n", train.size(),
                     validation.size(), c.labels().tokens(), c.parameters().count());
             return TrainingRun.run(task, t.settings(DEFAULTS), model, t.resume, title, out);
@@ -221,6 +227,27 @@ final class ClassifyCommand implements Runnable {
                     }
                     Files.deleteIfExists(dir);
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export-embeddings", mixinStandardHelpOptions = true,
+            description = "Writes a model's learned word vectors in the word2vec text format ('count dim', then a word and its floats"
+                    + " per line), for --embeddings of another model.")
+    static final class ExportEmbeddings implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn classify train'")
+        Path model;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the vectors file to write")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
+                int n = c.writeWordVectors(out);
+                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d word vectors of %d%n", out, n, c.config().wordDim());
             }
             return 0;
         }

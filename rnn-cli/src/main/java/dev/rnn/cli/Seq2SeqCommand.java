@@ -51,8 +51,10 @@ final class Seq2SeqCommand implements Runnable {
         int hidden = 128;
         @Option(names = "--layers", defaultValue = "1", description = "levels in encoder and decoder (default: ${DEFAULT-VALUE})")
         int layers = 1;
-        @Option(names = "--embedding", defaultValue = "32", description = "token embedding size (default: ${DEFAULT-VALUE})")
-        int embedding = 32;
+        @Option(names = "--embedding", description = "token embedding size (default: 32, or the dimension of --embeddings)")
+        Integer embedding;
+        @Mixin
+        EmbeddingOptions embeddings = new EmbeddingOptions();
         @Option(names = "--dropout", defaultValue = "0", description = "dropout between levels (default: ${DEFAULT-VALUE})")
         double dropout;
         @Option(names = "--tokens", defaultValue = "chars", description = "chars or words (default: ${DEFAULT-VALUE})")
@@ -83,7 +85,7 @@ final class Seq2SeqCommand implements Runnable {
             for (TextPair p : pairs) {
                 longest = Math.max(longest, Seq2SeqModel.tokenize(t, p.target()).size());
             }
-            return new Seq2SeqModel.Config(CellNames.parse(cell), embedding, hidden, layers, !unidirectional, a, peeky, reverseSource, t,
+            return new Seq2SeqModel.Config(CellNames.parse(cell), embeddings.dimension("--embedding", embedding, 32), hidden, layers, !unidirectional, a, peeky, reverseSource, t,
                     dropout, maxLength != null ? maxLength : longest + 10);
         }
     }
@@ -91,8 +93,11 @@ final class Seq2SeqCommand implements Runnable {
     /** Trains a model on {@code train}, validating on {@code validation}; returns the trainer's result. */
     static Trainer.Result train(List<TextPair> train, List<TextPair> validation, ModelOptions m, TrainingOptions t, Path model,
                                 String title, PrintWriter out) throws Exception {
-        try (Seq2SeqModel s = Seq2SeqModel.create(Kernels.preferred(), m.config(train), train, t.seed);
+        try (Seq2SeqModel s = Seq2SeqModel.create(Kernels.preferred(), m.config(train), train, t.seed, m.embeddings.pretrained());
              Seq2SeqTraining task = new Seq2SeqTraining(s, train, validation, m.batch, t.seed, m.teacherForcing, m.teacherForcingDecay)) {
+            if (s.pretrainedReport() != null) {
+                out.println(m.embeddings.report(s.pretrainedReport()));
+            }
             out.printf(Locale.ROOT, "%d pairs to train on, %d to validate with; vocabularies %d → %d; %,d parameters%n", train.size(),
                     validation.size(), s.sourceVocabulary().size(), s.targetVocabulary().size(), s.parameters().count());
             return TrainingRun.run(task, t.settings(DEFAULTS), model, t.resume, title, out);

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code rnn tag}: the sequence tagger (train, eval, predict) on CoNLL-U data. */
 @Command(name = "tag", description = "Sequence tagger (aligned many-to-many), e.g. part-of-speech tags from CoNLL-U files.",
-        mixinStandardHelpOptions = true, subcommands = {TagCommand.Train.class, TagCommand.Eval.class, TagCommand.Predict.class})
+        mixinStandardHelpOptions = true, subcommands = {TagCommand.Train.class, TagCommand.Eval.class, TagCommand.Predict.class,
+                TagCommand.ExportEmbeddings.class})
 final class TagCommand implements Runnable {
 
     @Spec
@@ -66,8 +67,8 @@ final class TagCommand implements Runnable {
         int hidden;
         @Option(names = "--layers", defaultValue = "2", description = "bidirectional levels (default: ${DEFAULT-VALUE})")
         int layers;
-        @Option(names = "--word-dim", defaultValue = "100", description = "word embedding size (default: ${DEFAULT-VALUE})")
-        int wordDim;
+        @Option(names = "--word-dim", description = "word embedding size (default: 100, or the dimension of --embeddings)")
+        Integer wordDim;
         @Option(names = "--char-dim", defaultValue = "50", description = "character n-gram embedding size (default: ${DEFAULT-VALUE})")
         int charDim;
         @Option(names = "--buckets", defaultValue = "32768", description = "character n-gram hash buckets (default: ${DEFAULT-VALUE})")
@@ -79,6 +80,8 @@ final class TagCommand implements Runnable {
         double wordDropout;
         @Option(names = "--batch", defaultValue = "32", description = "sentences per batch (default: ${DEFAULT-VALUE})")
         int batch;
+        @Mixin
+        EmbeddingOptions embeddings;
         @Mixin
         TrainingOptions training;
 
@@ -101,11 +104,15 @@ final class TagCommand implements Runnable {
                 train = shuffled.subList(0, shuffled.size() - held);
                 validation = shuffled.subList(shuffled.size() - held, shuffled.size());
             }
-            SequenceTagger.Config config = new SequenceTagger.Config(CellNames.parse(cell), wordDim, charDim, buckets, hidden, layers,
+            SequenceTagger.Config config = new SequenceTagger.Config(CellNames.parse(cell),
+                    embeddings.dimension("--word-dim", wordDim, 100), charDim, buckets, hidden, layers,
                     dropout, wordDropout);
             PrintWriter out = spec.commandLine().getOut();
-            try (SequenceTagger tagger = SequenceTagger.create(Kernels.preferred(), config, train, training.seed)) {
+            try (SequenceTagger tagger = SequenceTagger.create(Kernels.preferred(), config, train, training.seed, embeddings.pretrained())) {
                 SequenceTaggerTraining task = new SequenceTaggerTraining(tagger, train, validation, batch, training.seed);
+                if (tagger.pretrainedReport() != null) {
+                    out.println(embeddings.report(tagger.pretrainedReport()));
+                }
                 out.printf(Locale.ROOT, "%d sentences to train on, %d to validate with; %d tags, %d words; %,d parameters%n",
                         train.size(), validation.size(), tagger.tags().size(), countWords(tagger), tagger.parameters().count());
                 TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume, "tagger", out);
@@ -166,6 +173,27 @@ final class TagCommand implements Runnable {
                     }
                     out.println(line);
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export-embeddings", mixinStandardHelpOptions = true,
+            description = "Writes a model's learned (lower-cased) word vectors in the word2vec text format ('count dim', then a word"
+                    + " and its floats per line), for --embeddings of another model.")
+    static final class ExportEmbeddings implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn tag train'")
+        Path model;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the vectors file to write")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), model)) {
+                int n = t.writeWordVectors(out);
+                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d word vectors of %d%n", out, n, t.config().wordDim());
             }
             return 0;
         }

@@ -67,6 +67,7 @@ public final class SentenceClassifier implements AutoCloseable {
     private final DenseLayer head;
     private final ParameterSet parameters = new ParameterSet();
     private Runner runner;
+    private PretrainedEmbeddings.Report pretrained;
 
     private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels) {
         if (labels.size() < 2) {
@@ -89,18 +90,28 @@ public final class SentenceClassifier implements AutoCloseable {
      * labels (sorted) make the vocabularies; weights are seeded.
      */
     public static SentenceClassifier create(Kernels kernels, Config config, List<LabelledSentence> examples, long seed) {
+        return create(kernels, config, examples, seed, null);
+    }
+
+    /**
+     * As {@link #create(Kernels, Config, List, long)}, with word vectors started from
+     * {@code pretrained} (null for none), whose file also adds words to the vocabulary.
+     */
+    public static SentenceClassifier create(Kernels kernels, Config config, List<LabelledSentence> examples, long seed,
+                                            PretrainedEmbeddings pretrained) {
         List<String> tokens = new ArrayList<>(), labelList = new ArrayList<>();
         for (LabelledSentence e : examples) {
             tokens.addAll(WordTokenizer.tokenize(e.text()));
             labelList.add(e.label());
         }
-        Vocabulary words = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
+        Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
         Vocabulary labels = Vocabulary.build(List.of(), labelList, 1);
-        SentenceClassifier c = new SentenceClassifier(kernels, config, words, labels);
+        SentenceClassifier c = new SentenceClassifier(kernels, config, WordFeatures.vocabulary(trained, pretrained, false), labels);
         Initializers init = new Initializers(seed);
         c.features.initialise(init);
         c.stack.initialise(init);
         init.xavierUniform(c.head.weight());
+        c.pretrained = c.features.startFrom(pretrained, trained.size(), c.parameters);
         return c;
     }
 
@@ -127,6 +138,16 @@ public final class SentenceClassifier implements AutoCloseable {
             m.readParameters(c.parameters, c);
             return c;
         }
+    }
+
+    /** What starting from pretrained vectors did, or null when the model did not. */
+    public PretrainedEmbeddings.Report pretrainedReport() {
+        return pretrained;
+    }
+
+    /** Writes the learned word vectors (all vocabulary words) in the word2vec text format; returns how many. */
+    public int writeWordVectors(Path file) throws java.io.IOException {
+        return features.writeWordVectors(file);
     }
 
     public Config config() {

@@ -85,6 +85,7 @@ public final class Seq2SeqModel implements AutoCloseable {
     final DenseLayer head;
     private final ParameterSet parameters = new ParameterSet();
     private Seq2SeqDecoder greedyDecoder;
+    private PretrainedEmbeddings.Report pretrained;
 
     private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target) {
         for (Vocabulary v : List.of(source, target)) {
@@ -121,6 +122,18 @@ public final class Seq2SeqModel implements AutoCloseable {
 
     /** A new model whose vocabularies come from {@code pairs}; weights are seeded. */
     public static Seq2SeqModel create(Kernels kernels, Config config, List<TextPair> pairs, long seed) {
+        return create(kernels, config, pairs, seed, null);
+    }
+
+    /**
+     * As {@link #create(Kernels, Config, List, long)}, with the source and target word vectors started
+     * from {@code pretrained} (null for none; word tokens only). The vocabularies stay those of the
+     * pairs: a larger target vocabulary would only widen the output layer.
+     */
+    public static Seq2SeqModel create(Kernels kernels, Config config, List<TextPair> pairs, long seed, PretrainedEmbeddings pretrained) {
+        if (pretrained != null && config.tokens() != Tokens.WORDS) {
+            throw new IllegalArgumentException("pretrained word vectors need word tokens (--tokens words)");
+        }
         List<String> src = new ArrayList<>(), tgt = new ArrayList<>();
         for (TextPair p : pairs) {
             src.addAll(tokenize(config.tokens(), p.source()));
@@ -142,6 +155,14 @@ public final class Seq2SeqModel implements AutoCloseable {
             }
         }
         init.xavierUniform(m.head.weight());
+        if (pretrained != null) {
+            PretrainedEmbeddings.Report a = pretrained.apply(m.source, SPECIALS.size(), m.sourceEmbedding.table(), 0);
+            PretrainedEmbeddings.Report b = pretrained.apply(m.target, SPECIALS.size(), m.targetEmbedding.table(), 0);
+            m.pretrained = new PretrainedEmbeddings.Report(a.found() + b.found(), a.missing() + b.missing(), 0);
+            if (pretrained.freeze()) {
+                m.parameters.freeze("source_embedding.weight").freeze("target_embedding.weight");
+            }
+        }
         return m;
     }
 
@@ -170,6 +191,11 @@ public final class Seq2SeqModel implements AutoCloseable {
             m.readParameters(model.parameters, model);
             return model;
         }
+    }
+
+    /** What starting from pretrained vectors did (source and target vocabularies together), or null when the model did not. */
+    public PretrainedEmbeddings.Report pretrainedReport() {
+        return pretrained;
     }
 
     public Config config() {

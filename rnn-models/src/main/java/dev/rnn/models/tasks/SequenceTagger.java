@@ -64,6 +64,7 @@ public final class SequenceTagger implements AutoCloseable {
     private final DenseLayer head;
     private final ParameterSet parameters = new ParameterSet();
     private Runner runner;
+    private PretrainedEmbeddings.Report pretrained;
 
     private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags) {
         if (tags.size() < 1) {
@@ -83,6 +84,15 @@ public final class SequenceTagger implements AutoCloseable {
 
     /** A new tagger whose vocabularies come from {@code sentences} (lower-cased words, counted; tags sorted). */
     public static SequenceTagger create(Kernels kernels, Config config, List<TaggedSentence> sentences, long seed) {
+        return create(kernels, config, sentences, seed, null);
+    }
+
+    /**
+     * As {@link #create(Kernels, Config, List, long)}, with word vectors started from
+     * {@code pretrained} (null for none), whose file also adds (lower-cased) words to the vocabulary.
+     */
+    public static SequenceTagger create(Kernels kernels, Config config, List<TaggedSentence> sentences, long seed,
+                                        PretrainedEmbeddings pretrained) {
         List<String> words = new ArrayList<>(), tagList = new ArrayList<>();
         for (TaggedSentence s : sentences) {
             for (String w : s.words()) {
@@ -90,12 +100,14 @@ public final class SequenceTagger implements AutoCloseable {
             }
             tagList.addAll(s.tags());
         }
-        SequenceTagger t = new SequenceTagger(kernels, config, Vocabulary.build(WordFeatures.SPECIALS, words, 1),
+        Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, words, 1);
+        SequenceTagger t = new SequenceTagger(kernels, config, WordFeatures.vocabulary(trained, pretrained, true),
                 Vocabulary.build(List.of(), tagList, 1));
         Initializers init = new Initializers(seed);
         t.features.initialise(init);
         t.stack.initialise(init);
         init.xavierUniform(t.head.weight());
+        t.pretrained = t.features.startFrom(pretrained, trained.size(), t.parameters);
         return t;
     }
 
@@ -121,6 +133,16 @@ public final class SequenceTagger implements AutoCloseable {
             m.readParameters(t.parameters, t);
             return t;
         }
+    }
+
+    /** What starting from pretrained vectors did, or null when the model did not. */
+    public PretrainedEmbeddings.Report pretrainedReport() {
+        return pretrained;
+    }
+
+    /** Writes the learned word vectors (all vocabulary words, lower-cased) in the word2vec text format; returns how many. */
+    public int writeWordVectors(Path file) throws java.io.IOException {
+        return features.writeWordVectors(file);
     }
 
     public Config config() {

@@ -68,6 +68,38 @@ final class WordFeatures {
         wordTable.table().row(PAD).fill(0f);
     }
 
+    /** A new model's vocabulary: the training words, extended with words of {@code pretrained}'s file when given. */
+    static Vocabulary vocabulary(Vocabulary trained, PretrainedEmbeddings pretrained, boolean lowercase) {
+        return pretrained == null ? trained : pretrained.extend(trained, lowercase);
+    }
+
+    /**
+     * After {@link #initialise}: starts the word vectors from {@code pretrained} (specials excepted) and
+     * freezes them in {@code params} if asked; {@code trainedWords} is the vocabulary's size before the
+     * file's words were added. Null when {@code pretrained} is.
+     */
+    PretrainedEmbeddings.Report startFrom(PretrainedEmbeddings pretrained, int trainedWords, ParameterSet params) {
+        if (pretrained == null) {
+            return null;
+        }
+        PretrainedEmbeddings.Report r = pretrained.apply(words, SPECIALS.size(), wordTable.table(), words.size() - trainedWords);
+        if (pretrained.freeze()) {
+            params.freeze("words.weight");
+        }
+        return r;
+    }
+
+    /** Writes the word vectors (specials excepted) in the word2vec text format; returns how many. */
+    int writeWordVectors(java.nio.file.Path file) throws java.io.IOException {
+        int n = words.size() - SPECIALS.size();
+        if (n < 1) {
+            throw new IllegalArgumentException("the model has no word vectors to write");
+        }
+        dev.rnn.models.text.WordVectors.write(file, words.tokens().subList(SPECIALS.size(), words.size()),
+                wordTable.table().sliceRows(SPECIALS.size(), words.size()));
+        return n;
+    }
+
     /** Puts the settings every word-feature model records: cell, sizes, dropouts, and the word vocabulary. */
     void putMetadata(java.util.Map<String, String> m, dev.rnn.core.cells.CellKind cell, int hidden, int layers, double dropout,
                      double wordDropout) {

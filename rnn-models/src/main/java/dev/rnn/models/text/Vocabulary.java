@@ -67,6 +67,18 @@ public final class Vocabulary {
         return new Vocabulary(list, c);
     }
 
+    /** This vocabulary followed by those of {@code extra} it lacks, in their order, counted 0 (ids of existing tokens are kept). */
+    public Vocabulary extendedWith(Iterable<String> extra) {
+        List<String> list = new ArrayList<>(tokens);
+        java.util.Set<String> seen = new java.util.HashSet<>(tokens);
+        for (String t : extra) {
+            if (seen.add(t)) {
+                list.add(t);
+            }
+        }
+        return new Vocabulary(list, java.util.Arrays.copyOf(counts, list.size()));
+    }
+
     /** The distinct characters (code points) of {@code text}, sorted. */
     public static Vocabulary ofCharacters(String text) {
         List<String> chars = new ArrayList<>();

@@ -25,6 +25,7 @@ public final class ParameterSet {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
 
     /** Adds a matrix parameter (saved as rows×cols, or [n] when {@code vector}). */
     public ParameterSet add(String name, Matrix value, Matrix gradient, boolean vector) {
@@ -66,6 +67,45 @@ public final class ParameterSet {
             add(prefix + "bias_ih" + suffix, p.biasIh(), g.biasIh(), true);
             add(prefix + "bias_hh" + suffix, p.biasHh(), g.biasHh(), true);
         }
+    }
+
+    /**
+     * Keeps parameter {@code name} fixed in training: the optimizer and gradient clipping leave it
+     * out (its gradient is still computed, and it is still saved).
+     */
+    public ParameterSet freeze(String name) {
+        if (!entries.containsKey(name)) {
+            throw new IllegalArgumentException("no parameter '" + name + "' to freeze");
+        }
+        frozen.add(name);
+        return this;
+    }
+
+    /** The frozen parameters' names, in the order they were frozen. */
+    public List<String> frozen() {
+        return List.copyOf(frozen);
+    }
+
+    /** The values of the parameters training updates (all but the frozen), in insertion order. */
+    public List<Matrix> trainableValues() {
+        List<Matrix> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (!frozen.contains(e.name())) {
+                out.add(e.value());
+            }
+        }
+        return out;
+    }
+
+    /** Their gradients, in the same order. */
+    public List<Matrix> trainableGradients() {
+        List<Matrix> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (!frozen.contains(e.name())) {
+                out.add(e.gradient());
+            }
+        }
+        return out;
     }
 
     public List<Entry> entries() {

@@ -56,9 +56,12 @@ public final class Trainer {
     public Result run(Path model, boolean resume) throws IOException {
         Path checkpoint = Checkpoint.pathFor(model);
         ParameterSet params = task.parameters();
-        Map<String, String> metadata = task.metadata();
+        Map<String, String> metadata = new LinkedHashMap<>(task.metadata());
+        if (!params.frozen().isEmpty()) {
+            metadata.put("training.frozen", String.join(",", params.frozen()));   // a resumed run must freeze the same
+        }
         try (Arena arena = Arena.ofShared()) {
-            Optimizer optimizer = Optimizers.create(settings.optimizer(), arena, params.values(), params.gradients(),
+            Optimizer optimizer = Optimizers.create(settings.optimizer(), arena, params.trainableValues(), params.trainableGradients(),
                     settings.learningRate());
             int epoch = 0, batch = 0;
             long step = 0;
@@ -103,8 +106,8 @@ public final class Trainer {
                     params.zeroGradients();
                     TrainingTask.BatchLoss loss = task.trainBatch(batch, step);
                     double norm = settings.clipNorm() > 0
-                            ? GradientClipping.clipByGlobalNorm(kernels, params.gradients(), settings.clipNorm())
-                            : GradientClipping.globalNorm(kernels, params.gradients());
+                            ? GradientClipping.clipByGlobalNorm(kernels, params.trainableGradients(), settings.clipNorm())
+                            : GradientClipping.globalNorm(kernels, params.trainableGradients());
                     if (!Double.isFinite(loss.loss()) || !Double.isFinite(norm)) {
                         String what = !Double.isFinite(loss.loss()) ? "loss " + loss.loss() : "gradient norm " + norm;
                         String first = params.firstNonFinite();
