@@ -184,8 +184,8 @@ final class Seq2SeqCommand implements Runnable {
         picocli.CommandLine.Model.CommandSpec spec;
         @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn seq2seq train'")
         Path model;
-        @Option(names = "--beam", defaultValue = "1", paramLabel = "K", description = "beam width; 1 is greedy (default: ${DEFAULT-VALUE})")
-        int beam;
+        @Mixin
+        DecodingOptions decoding;
         @Option(names = "--attention-png", paramLabel = "FILE", description = "draw the first text's attention weights (greedy) as a heatmap")
         Path attentionPng;
         @Parameters(paramLabel = "TEXT", arity = "0..*", description = "texts to translate (default: standard input, one per line)")
@@ -196,7 +196,7 @@ final class Seq2SeqCommand implements Runnable {
             List<String> in = InputLines.of(texts);
             try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
                 PrintWriter out = spec.commandLine().getOut();
-                for (String t : m.translateAll(in, beam)) {
+                for (String t : m.translateAll(in, decoding.decoding())) {
                     out.println(t);
                 }
                 if (attentionPng != null) {

@@ -3,6 +3,8 @@ package dev.rnn.models.tasks;
 import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.decoding.Decoding;
+import dev.rnn.models.decoding.Sampler;
 import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.AttentionLayer;
@@ -282,17 +284,27 @@ public final class Seq2SeqModel implements AutoCloseable {
         return translateAll(List.of(text), beam).get(0);
     }
 
-    /** Translations of several texts (greedy ones in batches). */
+    /** Translations of several texts (greedy ones in batches): greedy with beam width 1, else beam search of that width. */
     public List<String> translateAll(List<String> texts, int beam) {
-        if (beam < 1) {
-            throw new IllegalArgumentException("beam width must be ≥ 1, found " + beam);
-        }
+        return translateAll(texts, Decoding.beam(beam));
+    }
+
+    /** Translations of several texts, decoded as {@code decoding} says (greedy ones in batches; each sample seeded by the decoding's seed). */
+    public List<String> translateAll(List<String> texts, Decoding decoding) {
+        int beam = decoding.beam();
         List<int[]> sources = new ArrayList<>();
         for (String t : texts) {
             sources.add(encodeSource(t));
         }
         List<String> out = new ArrayList<>();
-        if (beam == 1) {
+        if (decoding.sampling()) {
+            Sampler sampler = decoding.sampler();
+            try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, 1, maxLength(sources))) {
+                for (int[] s : sources) {
+                    out.add(text(d.sample(s, sampler)));
+                }
+            }
+        } else if (beam == 1) {
             for (int from = 0; from < sources.size(); from += Seq2SeqDecoder.GREEDY_BATCH) {
                 List<int[]> part = sources.subList(from, Math.min(sources.size(), from + Seq2SeqDecoder.GREEDY_BATCH));
                 for (int[] ids : greedy(part)) {

@@ -117,4 +117,28 @@ class TaskGradientTest {
                     () -> r.run(series, ends, 0, 7, false, 0, false, false), 1e-2f);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = CellKind.class, names = {"LSTM", "GRU"})
+    void captionModel(CellKind kind) {
+        List<CaptionModel.Example> data = new ArrayList<>();
+        Random r = new Random(4);
+        for (int i = 0; i < 5; i++) {
+            int n = r.nextInt(1000);
+            data.add(new CaptionModel.Example(dev.rnn.models.text.NumberWords.digits(n, 3), dev.rnn.models.text.NumberWords.words(n)));
+        }
+        for (boolean feed : new boolean[] {false, true}) {
+            try (CaptionModel m = CaptionModel.create(Kernels.preferred(), new CaptionModel.Config(kind, 30, 4, 5, 2, feed, 0, 8), data, 3);
+                 CaptionTraining t = new CaptionTraining(m, data, data, 6, 3)) {
+                int[][] ids = new int[data.size()][];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = m.encode(data.get(i).text());
+                }
+                int[] members = {0, 1, 2, 3, 4};
+                CaptionTraining.Runner runner = t.runner();
+                checkAll("caption " + kind + (feed ? " fed" : ""), m.parameters(), () -> runner.run(data, ids, members, false, 0, true),
+                        () -> runner.run(data, ids, members, false, 0, false), 1e-2f);
+            }
+        }
+    }
 }

@@ -1,0 +1,227 @@
+package dev.rnn.models.tasks;
+
+import dev.rnn.core.Matrix;
+import dev.rnn.models.layers.MergeMode;
+import dev.rnn.models.layers.StackedLayers;
+import dev.rnn.models.training.ParameterSet;
+import dev.rnn.models.training.SoftmaxCrossEntropy;
+import dev.rnn.models.training.TrainingTask;
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a {@link CaptionModel} with teacher forcing: each step reads the previous reference word
+ * ({@code <s>} first) and is scored against the next ({@code </s>} last). Shuffled batches; validation
+ * loss per word and exact-match accuracy (greedy).
+ */
+public final class CaptionTraining implements TrainingTask, AutoCloseable {
+
+    private final CaptionModel model;
+    private final List<CaptionModel.Example> train, validation;
+    private final int[][] trainIds, validationIds;
+    private final int batch;
+    private final long seed;
+    private final Runner runner;
+    private int[] order;
+
+    public CaptionTraining(CaptionModel model, List<CaptionModel.Example> train, List<CaptionModel.Example> validation, int batch,
+                           long seed) {
+        if (train.isEmpty() || validation.isEmpty()) {
+            throw new IllegalArgumentException("training needs examples to train on and to validate with, found " + train.size()
+                    + " and " + validation.size());
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be ≥ 1, found " + batch);
+        }
+        this.model = model;
+        this.train = List.copyOf(train);
+        this.validation = List.copyOf(validation);
+        this.batch = batch;
+        this.seed = seed;
+        trainIds = encode(this.train);
+        validationIds = encode(this.validation);
+        int steps = 1;
+        for (int[][] set : List.of(trainIds, validationIds)) {
+            for (int[] ids : set) {
+                steps = Math.max(steps, ids.length);
+            }
+        }
+        runner = new Runner(steps);
+    }
+
+    private int[][] encode(List<CaptionModel.Example> examples) {
+        int[][] ids = new int[examples.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            model.checkFeatures(examples.get(i).features());
+            ids[i] = model.encode(examples.get(i).text());
+        }
+        return ids;
+    }
+
+    @Override
+    public ParameterSet parameters() {
+        return model.parameters();
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+        return (train.size() + batch - 1) / batch;
+    }
+
+    @Override
+    public String unit() {
+        return "examples";
+    }
+
+    @Override
+    public void startEpoch(int epoch) {
+        order = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    @Override
+    public BatchLoss trainBatch(int index, long step) {
+        int from = index * batch, count = Math.min(batch, order.length - from);
+        double loss = runner.run(train, trainIds, Arrays.copyOfRange(order, from, from + count), true,
+                seed * 0xBF58476D1CE4E5B9L + step, true);
+        return new BatchLoss(loss, count);
+    }
+
+    @Override
+    public Evaluation evaluate() {
+        double sum = 0;
+        long words = 0;
+        for (int from = 0; from < validation.size(); from += batch) {
+            int count = Math.min(batch, validation.size() - from);
+            int[] members = new int[count];
+            for (int i = 0; i < count; i++) {
+                members[i] = from + i;
+            }
+            int n = runner.counted(validationIds, members);
+            sum += runner.run(validation, validationIds, members, false, 0, false) * n;
+            words += n;
+        }
+        return new Evaluation(sum / words, model.exactMatch(validation, dev.rnn.models.decoding.Decoding.greedy()));
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        return ModelMetadata.withTraining(model.metadata(), batch, seed, train.size() + "+" + validation.size() + ":"
+                + Integer.toHexString(31 * Arrays.deepHashCode(trainIds) + Arrays.deepHashCode(validationIds)));
+    }
+
+    /** The forward and backward runner (for gradient checks). */
+    Runner runner() {
+        return runner;
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+
+    /** Teacher-forced forward and backward over B examples of up to T steps. */
+    final class Runner implements AutoCloseable {
+        private final int steps;
+        private final Arena arena = Arena.ofShared();
+        private final StackedLayers layers;
+        private final SoftmaxCrossEntropy loss;
+        private final Matrix features, projected, dProjected, h0, dh0, input, dInput, logits, dLogits, dOut;
+        private final int[] tokens, targets, lengths;
+
+        Runner(int steps) {
+            this.steps = steps;
+            CaptionModel.Config c = model.config;
+            int rows = steps * batch, v = model.words.size();
+            layers = new StackedLayers(model.kernels, model.stack.params(), MergeMode.CONCAT, c.dropout(), false, steps, batch, 0);
+            loss = new SoftmaxCrossEntropy(model.kernels, rows);
+            features = Matrix.allocate(arena, batch, c.features());
+            projected = Matrix.allocate(arena, batch, c.layers() * c.hidden());
+            dProjected = Matrix.allocate(arena, batch, c.layers() * c.hidden());
+            h0 = Matrix.allocate(arena, c.layers() * batch, c.hidden());
+            dh0 = Matrix.allocate(arena, c.layers() * batch, c.hidden());
+            input = Matrix.allocate(arena, rows, c.stepInput());
+            dInput = Matrix.allocate(arena, rows, c.stepInput());
+            logits = Matrix.allocate(arena, rows, v);
+            dLogits = Matrix.allocate(arena, rows, v);
+            dOut = Matrix.allocate(arena, rows, c.hidden());
+            tokens = new int[rows];
+            targets = new int[rows];
+            lengths = new int[batch];
+        }
+
+        int counted(int[][] ids, int[] members) {
+            int n = 0;
+            for (int i : members) {
+                n += ids[i].length;
+            }
+            return n;
+        }
+
+        /** Mean loss per word (end token included) over the members; with {@code backward}, adds the gradients. */
+        double run(List<CaptionModel.Example> examples, int[][] ids, int[] members, boolean training, long dropoutSeed, boolean backward) {
+            CaptionModel.Config c = model.config;
+            int t = 1;
+            for (int i : members) {
+                t = Math.max(t, ids[i].length);
+            }
+            int rows = t * batch;
+            Arrays.fill(tokens, 0, rows, 0);
+            Arrays.fill(targets, 0, rows, -1);
+            for (int b = 0; b < batch; b++) {
+                int[] seq = ids[members[Math.min(b, members.length - 1)]];
+                boolean present = b < members.length;
+                lengths[b] = present ? seq.length : 1;
+                features.row(b).copyFrom(examples.get(members[Math.min(b, members.length - 1)]).features());
+                for (int s = 0; s < (present ? seq.length : 1); s++) {
+                    tokens[s * batch + b] = s == 0 ? CaptionModel.START : seq[s - 1];
+                    if (present) {
+                        targets[s * batch + b] = seq[s];
+                    }
+                }
+            }
+            model.initialStates(features, projected, h0);
+            Matrix in = input.sliceRows(0, rows);
+            model.embedding.forward(Arrays.copyOf(tokens, rows), in.sliceCols(0, c.embedding()));
+            if (c.feedFeatures()) {
+                Seq2SeqBridge.joinPerStep(in.sliceCols(0, c.embedding()), features, in, batch);
+            }
+            if (training) {
+                layers.reseed(dropoutSeed);
+            }
+            Matrix out = layers.forward(in, h0, null, lengths.clone(), training);
+            Matrix lg = logits.sliceRows(0, rows);
+            model.head.forward(out, lg);
+            int[] tg = Arrays.copyOf(targets, rows);
+            if (!backward) {
+                return loss.loss(lg, tg);
+            }
+            Matrix dLg = dLogits.sliceRows(0, rows), dO = dOut.sliceRows(0, rows), dIn = dInput.sliceRows(0, rows);
+            double mean = loss.lossAndGradient(lg, tg, dLg);
+            model.head.backward(out, dLg, dO);
+            layers.backward(dO, model.stack.grads(), dIn);
+            model.embedding.backward(Arrays.copyOf(tokens, rows), dIn.sliceCols(0, c.embedding()));
+            layers.initialStateGradients(dh0, null);
+            model.initialStatesBackward(features, projected, dh0, dProjected);
+            return mean;
+        }
+
+        @Override
+        public void close() {
+            layers.close();
+            arena.close();
+        }
+    }
+}
