@@ -6,6 +6,10 @@
 #   tools/targets.sh classify   # 10-fold CV over imdb+yelp, then cross-domain both ways     (target ≥ 0.78)
 #   tools/targets.sh tag        # 15 min: UPOS tagger on UD English EWT, accuracy on dev     (target ≥ 0.93)
 #   tools/targets.sh seq2seq    # 10 min: addition.txt shuffled, 45,000 to train, 5,000 held out (target ≥ 0.99)
+#   tools/targets.sh forecast   # 10 min each: Melbourne temperatures, sunspots (targets ≤ 0.93 and ≤ 0.90 × persistence),
+#                               # and the generated hourly series at horizon 24
+#   tools/targets.sh numbers    # 5 min: numbers below 10^9 in words, exact match on 2,000 held-out numbers (target ≥ 0.99)
+#   tools/targets.sh embeddings # tagger vectors (from 'tag', run it first) into 10-fold sentiment CV, with and without
 #   tools/targets.sh all
 #
 # Models, curves and logs go to target/targets/. DATA=/path/to/shared/data overrides the folder.
@@ -60,11 +64,43 @@ PY
   "$RNN" seq2seq eval --model "$OUT/addition.safetensors" --pairs "$OUT/addition-test.txt" --separator _
 }
 
+forecast() {
+  local ts="$DATA/timeseries"
+  for job in "daily-min-temperatures Temp 0.93" "monthly-sunspots Sunspots 0.90"; do
+    set -- $job
+    "$RNN" forecast train --csv "$ts/$1.csv" --target "$2" --model "$OUT/$1.safetensors" --minutes 10 > "$OUT/forecast-$1.log"
+    echo "== $1, last 20 %, horizon 1 (target: rmse ≤ $3 × persistence-rmse)"
+    "$RNN" forecast eval --model "$OUT/$1.safetensors" --csv "$ts/$1.csv" --png "$OUT/forecast-$1.png"
+  done
+  "$RNN" forecast sample-data --out "$OUT/hourly.csv"
+  "$RNN" forecast train --csv "$OUT/hourly.csv" --target load --features temperature,weather --horizon 24 \
+      --model "$OUT/hourly.safetensors" --minutes 10 > "$OUT/forecast-hourly.log"
+  echo "== generated hourly series with gaps and a categorical column, horizon 24"
+  "$RNN" forecast eval --model "$OUT/hourly.safetensors" --csv "$OUT/hourly.csv" --png "$OUT/forecast-hourly.png"
+}
+
+numbers() {
+  "$RNN" numbers train --model "$OUT/numbers.safetensors" --digits 9 --minutes 5 | tee "$OUT/numbers.log" | grep "exact-match"
+}
+
+embeddings() {
+  local imdb="$DATA/sentiment/imdb_labelled.txt" yelp="$DATA/sentiment/yelp_labelled.txt"
+  [[ -f "$OUT/upos.safetensors" ]] || tag
+  "$RNN" tag export-embeddings --model "$OUT/upos.safetensors" --out "$OUT/ewt-vectors.txt"
+  for variant in "" "--embeddings $OUT/ewt-vectors.txt" "--embeddings $OUT/ewt-vectors.txt --freeze-embeddings"; do
+    echo "== sentiment 10-fold CV ${variant:-without pretrained vectors}"
+    "$RNN" classify cv --data "$imdb" --data "$yelp" --folds 10 $variant | grep "mean accuracy"
+  done
+}
+
 case "${1:-all}" in
   lm) lm ;;
   classify) classify ;;
   tag) tag ;;
   seq2seq) seq2seq ;;
-  all) lm; classify; tag; seq2seq ;;
-  *) echo "usage: tools/targets.sh lm|classify|tag|seq2seq|all" >&2; exit 2 ;;
+  forecast) forecast ;;
+  numbers) numbers ;;
+  embeddings) embeddings ;;
+  all) lm; classify; tag; seq2seq; forecast; numbers; embeddings ;;
+  *) echo "usage: tools/targets.sh lm|classify|tag|seq2seq|forecast|numbers|embeddings|all" >&2; exit 2 ;;
 esac

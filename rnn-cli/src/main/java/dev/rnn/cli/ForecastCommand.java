@@ -35,10 +35,10 @@ final class ForecastCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-4, 5, 100, Integer.MAX_VALUE, 0.7);
+    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-4, 5, 100, Integer.MAX_VALUE, 0.7, 20);
     static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.0003, clip 5, 100 epochs unless --minutes, validation (the last"
             + " 10 % of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
-            + " the model kept is the best by validation mean squared error.";
+            + " stop after 20 validations without improvement; the model kept is the best by validation mean squared error.";
 
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Train on the first rows of a CSV; the last --test-fraction of the rows is never trained on. Inputs and"

@@ -37,7 +37,11 @@ final class NumbersCommand implements Runnable {
 
     static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-3, 5, 30, Integer.MAX_VALUE, 0.7);
 
-    /** {@code count} distinct numbers below 10^digits from a generator seeded by {@code seed}. */
+    /**
+     * {@code count} distinct numbers below 10^digits from a generator seeded by {@code seed}: first a
+     * length of 1..digits digits, uniformly, then a number of that length, so that short numbers are
+     * as common as long ones (uniform numbers would almost all have the full length).
+     */
     static List<Long> numbers(int digits, int count, long seed) {
         long limit = Math.min(NumberWords.MAX + 1, (long) Math.pow(10, digits));
         if (count > limit) {
@@ -47,7 +51,9 @@ final class NumbersCommand implements Runnable {
         SplittableRandom random = new SplittableRandom(seed);
         LinkedHashSet<Long> set = new LinkedHashSet<>();
         while (set.size() < count) {
-            set.add(random.nextLong(limit));
+            int length = 1 + random.nextInt(digits);
+            long low = length == 1 ? 0 : (long) Math.pow(10, length - 1), high = Math.min(limit, (long) Math.pow(10, length));
+            set.add(low + random.nextLong(high - low));
         }
         return new ArrayList<>(set);
     }

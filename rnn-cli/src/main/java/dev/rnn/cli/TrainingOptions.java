@@ -11,7 +11,10 @@ import picocli.CommandLine.Option;
 final class TrainingOptions {
 
     /** A task's defaults for the options left unset. */
-    record Defaults(String optimizer, double learningRate, double clip, int epochs, int evalEvery, double decay) {
+    record Defaults(String optimizer, double learningRate, double clip, int epochs, int evalEvery, double decay, int patience) {
+        Defaults(String optimizer, double learningRate, double clip, int epochs, int evalEvery, double decay) {
+            this(optimizer, learningRate, clip, epochs, evalEvery, decay, 0);
+        }
     }
 
     @Option(names = "--minutes", paramLabel = "M", description = "stop after M minutes of training (the best model by validation is kept)")
@@ -41,6 +44,9 @@ final class TrainingOptions {
     @Option(names = "--lr-decay", paramLabel = "F", description = "multiply the learning rate by F after a validation that does not improve")
     Double decay;
 
+    @Option(names = "--patience", paramLabel = "N", description = "stop once N validations in a row have not improved (0: never early)")
+    Integer patience;
+
     @Option(names = "--on-nonfinite", paramLabel = "stop|skip", defaultValue = "stop",
             description = "on a NaN or infinite loss or gradient: stop (keeping the last good checkpoint) or skip the batch (default: ${DEFAULT-VALUE})")
     String onNonFinite;
@@ -55,6 +61,7 @@ final class TrainingOptions {
         };
         return new TrainingSettings(optimizer != null ? optimizer.toLowerCase(Locale.ROOT) : d.optimizer(),
                 learningRate != null ? learningRate : d.learningRate(), clip != null ? clip : d.clip(), e, m,
-                evalEvery != null ? evalEvery : d.evalEvery(), decay != null ? decay : d.decay(), policy);
+                evalEvery != null ? evalEvery : d.evalEvery(), decay != null ? decay : d.decay(), policy,
+                patience != null ? patience : d.patience());
     }
 }

@@ -96,9 +96,10 @@ public final class Trainer {
             long windowStart = start, windowUnits = 0;
             double unitsPerSecond = Double.NaN;
             int sinceValidation = batch % settings.evalEvery();
-            boolean stopped = false, outOfTime = false;
+            boolean stopped = false, outOfTime = false, exhausted = withoutImprovement(history) >= settings.patience()
+                    && settings.patience() > 0;
             listener.started(epoch, batch, perEpoch, task.unit());
-            while ((settings.epochs() == 0 || epoch < settings.epochs()) && !outOfTime) {
+            while ((settings.epochs() == 0 || epoch < settings.epochs()) && !outOfTime && !exhausted) {
                 if (batch == 0) {
                     task.startEpoch(epoch);
                 }
@@ -143,12 +144,16 @@ public final class Trainer {
                         lossSum = 0;
                         lossUnits = 0;
                         sinceValidation = 0;
+                        if (settings.patience() > 0 && withoutImprovement(history) >= settings.patience()) {
+                            exhausted = true;
+                            listener.message("no improvement in " + settings.patience() + " validations: stopping early");
+                        }
                     }
                     if (stopRequested) {       // after a validation that was due, so a resumed run repeats it exactly
                         stopped = true;
                         break;
                     }
-                    if (outOfTime) {
+                    if (outOfTime || exhausted) {
                         break;
                     }
                 }
@@ -181,6 +186,15 @@ public final class Trainer {
                     : new TrainingTask.Evaluation(bestPoint.validationLoss(), bestPoint.validationAccuracy());
             return new Result(bestEval, epoch, step, seconds, stopped, history);
         }
+    }
+
+    /** Validations since the last one that improved on the best (all of them when none did). */
+    private static int withoutImprovement(List<TrainingListener.Point> history) {
+        int n = 0;
+        for (int i = history.size() - 1; i >= 0 && !history.get(i).best(); i--) {
+            n++;
+        }
+        return n;
     }
 
     private double remaining(double seconds, int epoch, int batch, int perEpoch, long start, long now, long doneAtStart) {

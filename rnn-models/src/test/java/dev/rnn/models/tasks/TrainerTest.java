@@ -215,4 +215,25 @@ class TrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new TrainingSettings("adam", 1, 0, 1, 0, 0, 1, TrainingSettings.NonFinitePolicy.STOP));
         assertThrows(IllegalArgumentException.class, () -> new TrainingSettings("adam", 1, 0, 1, 0, 1, 0, TrainingSettings.NonFinitePolicy.STOP));
     }
+
+    @Test
+    void patienceStopsAfterValidationsWithoutImprovementAndAResumeStaysStopped() throws IOException {
+        Path model = dir.resolve("patient.safetensors");
+        try (CharLanguageModel lm = model()) {
+            // a learning rate of 1e-12 leaves the model as it is: after the first validation none improves
+            TrainingSettings s = new TrainingSettings("sgd", 1e-12, 1, 50, 0, 7, 1, TrainingSettings.NonFinitePolicy.STOP, 3);
+            List<String> messages = new ArrayList<>();
+            Trainer.Result r = new Trainer(Kernels.preferred(), task(lm), s, new TrainingListener() {
+                @Override
+                public void message(String text) {
+                    messages.add(text);
+                }
+            }).run(model, false);
+            assertEquals(4, r.history().size(), "one best validation, then three without improvement");
+            assertTrue(messages.contains("no improvement in 3 validations: stopping early"), messages.toString());
+            long steps = r.steps();
+            Trainer.Result again = new Trainer(Kernels.preferred(), task(lm), s, null).run(model, true);
+            assertEquals(steps, again.steps(), "a resumed run that had run out of patience does not train further");
+        }
+    }
 }
