@@ -3,7 +3,7 @@
 # committed inputs. Findings are written as crash-* files next to those inputs
 # (src/test/resources/.../<Class>Inputs/<target>/): fix the bug, keep the file as a reproducer.
 #
-#   tools/fuzz.sh TARGET [MINUTES]     TARGET: safetensors stateDict taskModel text labelledLines conllu pairs
+#   tools/fuzz.sh TARGET [MINUTES]     TARGET: safetensors stateDict taskModel text labelledLines conllu pairs csvSeries wordVectors
 #                                              vocabularyJson (rnn-models) | forward (rnn-cli); MINUTES default 10
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,7 @@ target="${1:?usage: tools/fuzz.sh TARGET [MINUTES]}"
 minutes="${2:-10}"
 case "$target" in
   forward) module=rnn-cli; test="ForwardFuzzTest#forward" ;;
-  safetensors|stateDict|taskModel|text|labelledLines|conllu|pairs|vocabularyJson) module=rnn-models; test="ReaderFuzzTest#$target" ;;
+  safetensors|stateDict|taskModel|text|labelledLines|conllu|pairs|csvSeries|wordVectors|vocabularyJson) module=rnn-models; test="ReaderFuzzTest#$target" ;;
   *) echo "fuzz: unknown target '$target'" >&2; exit 2 ;;
 esac
 cd "$ROOT"

@@ -38,9 +38,10 @@ final class NumbersCommand implements Runnable {
     static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-3, 5, 30, Integer.MAX_VALUE, 0.7);
 
     /**
-     * {@code count} distinct numbers below 10^digits from a generator seeded by {@code seed}: first a
-     * length of 1..digits digits, uniformly, then a number of that length, so that short numbers are
-     * as common as long ones (uniform numbers would almost all have the full length).
+     * {@code count} distinct numbers below 10^digits from a generator seeded by {@code seed}, drawn
+     * group by group of three digits: a number of 1..G groups (uniformly), its leading group nonzero,
+     * each other group zero with probability 1/4. Short numbers and inner zero groups ("one million
+     * one") are then common enough to be learned; uniform numbers would almost all be full-length.
      */
     static List<Long> numbers(int digits, int count, long seed) {
         long limit = Math.min(NumberWords.MAX + 1, (long) Math.pow(10, digits));
@@ -48,12 +49,18 @@ final class NumbersCommand implements Runnable {
             throw new IllegalArgumentException(count + " distinct numbers (training, validation and held out) of " + digits
                     + " digits are more than there are (" + limit + ")");
         }
+        int groups = (digits + 2) / 3;
         SplittableRandom random = new SplittableRandom(seed);
         LinkedHashSet<Long> set = new LinkedHashSet<>();
         while (set.size() < count) {
-            int length = 1 + random.nextInt(digits);
-            long low = length == 1 ? 0 : (long) Math.pow(10, length - 1), high = Math.min(limit, (long) Math.pow(10, length));
-            set.add(low + random.nextLong(high - low));
+            int g = 1 + random.nextInt(groups);
+            long n = g == 1 ? random.nextLong(Math.min(1000, limit)) : 1 + random.nextInt(999);
+            for (int i = 1; i < g; i++) {
+                n = n * 1000 + (random.nextInt(4) == 0 ? 0 : random.nextInt(1000));
+            }
+            if (n < limit) {
+                set.add(n);
+            }
         }
         return new ArrayList<>(set);
     }

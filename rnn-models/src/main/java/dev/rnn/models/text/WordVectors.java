@@ -41,6 +41,9 @@ public final class WordVectors {
      */
     public static WordVectors read(Path file, int dimension) {
         List<String> lines = TextFiles.lines(file);
+        if (lines.isEmpty()) {
+            throw new DataException(file, "no word vectors");
+        }
         int first = 0, dim = dimension, declared = -1;
         String[] head = fields(lines.get(0));
         if (head.length == 2 && head[0].matches("\\d+") && head[1].matches("\\d+")) {

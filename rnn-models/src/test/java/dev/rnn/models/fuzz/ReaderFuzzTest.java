@@ -9,7 +9,13 @@ import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.io.TensorInfo;
 import dev.rnn.models.io.TorchRecurrentWeights;
 import dev.rnn.models.layers.RecurrentModule;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.EncodedSeries;
+import dev.rnn.models.series.ForecastWindows;
+import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.tasks.CaptionModel;
 import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.SentenceClassifier;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.SequenceTagger;
@@ -19,6 +25,7 @@ import dev.rnn.models.text.TaggedSentence;
 import dev.rnn.models.text.TextFiles;
 import dev.rnn.models.text.TextPair;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.text.WordVectors;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,15 +102,17 @@ class ReaderFuzzTest {
     @FuzzTest(maxDuration = "10m")
     void taskModel(FuzzedDataProvider data) {
         List<String> names = List.of("embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-                "head.weight", "head.bias", "words.weight", "chars.weight");
+                "head.weight", "head.bias", "words.weight", "chars.weight", "ar.weight", "projection.weight", "projection.bias");
         FuzzFiles.write(FILE, TaskModelFiles.file(data, names));
-        for (int kind = 0; kind < 4; kind++) {
+        for (int kind = 0; kind < 6; kind++) {
             try {
                 AutoCloseable m = switch (kind) {
                     case 0 -> CharLanguageModel.load(Kernels.preferred(), FILE);
                     case 1 -> SentenceClassifier.load(Kernels.preferred(), FILE);
                     case 2 -> SequenceTagger.load(Kernels.preferred(), FILE);
-                    default -> Seq2SeqModel.load(Kernels.preferred(), FILE);
+                    case 3 -> Seq2SeqModel.load(Kernels.preferred(), FILE);
+                    case 4 -> Forecaster.load(Kernels.preferred(), FILE);
+                    default -> CaptionModel.load(Kernels.preferred(), FILE);
                 };
                 m.close();
             } catch (SafetensorsException e) {
@@ -154,6 +163,36 @@ class ReaderFuzzTest {
             TextPair.read(FILE, separator);
         } catch (DataException e) {
             need(e);
+        }
+    }
+
+    /** A CSV series: read, a schema fitted on its first half (target: the first column; features: the others), encoded, windowed. */
+    @FuzzTest(maxDuration = "10m")
+    void csvSeries(byte[] bytes) {
+        FuzzFiles.write(FILE, bytes);
+        try {
+            CsvTable t = CsvTable.read(FILE);
+            List<String> features = t.columns().subList(1, t.columns().size());
+            SeriesSchema s = SeriesSchema.fit(t, t.columns().get(0), features, Math.max(2, t.rows() / 2));
+            EncodedSeries e = s.encode(t);
+            ForecastWindows.split(e, 2, 1, Math.max(1, t.rows() / 2), 0.1);
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            s.putMetadata(m);
+            SeriesSchema.fromMetadata(m).encode(t);
+        } catch (DataException e) {
+            need(e);
+        }
+    }
+
+    @FuzzTest(maxDuration = "10m")
+    void wordVectors(byte[] bytes) {
+        FuzzFiles.write(FILE, bytes);
+        for (int dimension : new int[] {0, 3}) {
+            try {
+                WordVectors.read(FILE, dimension);
+            } catch (DataException e) {
+                need(e);
+            }
         }
     }
 

@@ -11,7 +11,8 @@ final class TaskModelFiles {
     private TaskModelFiles() {
     }
 
-    private static final List<String> TASKS = List.of("char-lm", "sentence-classifier", "sequence-tagger", "seq2seq", "other");
+    private static final List<String> TASKS = List.of("char-lm", "sentence-classifier", "sequence-tagger", "seq2seq", "other",
+            "forecaster", "caption");
     private static final List<String> NUMBERS = List.of("embedding", "hidden", "layers", "wordDim", "charDim", "buckets", "maxTargetLength");
     private static final List<String> VOCABULARIES = List.of("vocabulary", "words", "labels", "tags", "source", "target");
 
@@ -48,6 +49,27 @@ final class TaskModelFiles {
             }
             v.append(d.consumeBoolean() ? "]" : "");
             m.put(key, v.toString());
+        }
+        // the forecaster's and the caption model's keys, drawn last so that older corpus inputs keep their meaning
+        for (String key : List.of("window", "horizon", "features")) {
+            m.put(key, d.pickValue(List.of("1", "2", "3", "0", "-1", "2147483647", "x")));
+        }
+        m.put("loss", d.pickValue(List.of("mse", "huber", "x")));
+        m.put("testFraction", d.pickValue(List.of("0.2", "1", "NaN", "x")));
+        for (String flag : List.of("autoregressive", "feedFeatures")) {
+            m.put(flag, d.pickValue(List.of("true", "false", "maybe")));
+        }
+        m.put("maxLength", d.pickValue(List.of("1", "5", "0", "x")));
+        m.put("series.target.name", d.pickValue(List.of("y", "")));
+        m.put("series.target.mean", d.pickValue(List.of("0", "1e308", "NaN", "x")));
+        m.put("series.target.std", d.pickValue(List.of("1", "0", "-1", "Infinity", "x")));
+        m.put("series.features", d.pickValue(List.of("[]", "[\"w\"]", "[\"y\"]", "[", "[\"w\",\"w\"]")));
+        m.put("series.feature.0.name", d.pickValue(List.of("w", "y", "v")));
+        if (d.consumeBoolean()) {
+            m.put("series.feature.0.categories", d.pickValue(List.of("[\"a\",\"b\"]", "[]", "x")));
+        } else {
+            m.put("series.feature.0.mean", d.pickValue(List.of("0", "x")));
+            m.put("series.feature.0.std", d.pickValue(List.of("1", "0")));
         }
         return FuzzFiles.safetensors(d, names, m);
     }
