@@ -1,5 +1,7 @@
 package dev.rnn.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -10,5 +12,17 @@ record CliRun(int code, String out, String err) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = RnnCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /** Asserts that the run succeeded (showing what it wrote if not). */
+    static void ok(CliRun r) {
+        assertEquals(0, r.code(), r.err() + r.out());
+    }
+
+    /** Asserts that the run failed with exit code 1 and exactly one line, {@code rnn: message}. */
+    static void failsWith(CliRun r, String message) {
+        assertEquals(1, r.code(), r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals("rnn: " + message, r.err().strip());
     }
 }

@@ -1,5 +1,7 @@
 package dev.rnn.cli;
 
+import static dev.rnn.cli.CliRun.failsWith;
+import static dev.rnn.cli.CliRun.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,15 +20,7 @@ class EmbeddingsAndGenerationCommandsTest {
     @TempDir
     Path dir;
 
-    private static void ok(CliRun r) {
-        assertEquals(0, r.code(), r.err() + r.out());
-    }
 
-    private static void failsWith(CliRun r, String message) {
-        assertEquals(1, r.code(), r.out());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
-        assertEquals("rnn: " + message, r.err().strip());
-    }
 
     private Path conllu() throws IOException {
         Random r = new Random(4);

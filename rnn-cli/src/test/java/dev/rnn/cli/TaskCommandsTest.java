@@ -1,5 +1,7 @@
 package dev.rnn.cli;
 
+import static dev.rnn.cli.CliRun.failsWith;
+import static dev.rnn.cli.CliRun.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,15 +24,7 @@ class TaskCommandsTest {
         return Files.writeString(dir.resolve(name), content);
     }
 
-    private static void ok(CliRun r) {
-        assertEquals(0, r.code(), r.err() + r.out());
-    }
 
-    private static void failsWith(CliRun r, String message) {
-        assertEquals(1, r.code(), r.out());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
-        assertEquals("rnn: " + message, r.err().strip());
-    }
 
     @Test
     void languageModelTrainsSamplesAndScores() throws IOException {

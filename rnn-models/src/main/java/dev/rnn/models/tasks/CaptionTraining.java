@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Trains a {@link CaptionModel} with teacher forcing: each step reads the previous reference word
@@ -78,17 +77,7 @@ public final class CaptionTraining implements TrainingTask, AutoCloseable {
 
     @Override
     public void startEpoch(int epoch) {
-        order = new int[train.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        order = EpochOrder.shuffled(train.size(), seed, epoch);
     }
 
     @Override

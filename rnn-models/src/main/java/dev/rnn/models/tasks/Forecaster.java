@@ -202,7 +202,7 @@ public final class Forecaster implements AutoCloseable {
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);
-        m.put("cell", config.cell().name().toLowerCase(Locale.ROOT));
+        m.put("cell", CellNames.name(config.cell()));
         m.put("hidden", Integer.toString(config.hidden()));
         m.put("layers", Integer.toString(config.layers()));
         m.put("window", Integer.toString(config.window()));

@@ -5,7 +5,6 @@ import dev.rnn.models.series.ForecastWindows;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.TrainingTask;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Trains a {@link Forecaster} on the training windows of a series, shuffled each epoch; validation is
@@ -62,14 +61,7 @@ public final class ForecasterTraining implements TrainingTask {
 
     @Override
     public void startEpoch(int epoch) {
-        order = windows.train().clone();
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        order = EpochOrder.shuffled(windows.train(), seed, epoch);
     }
 
     @Override

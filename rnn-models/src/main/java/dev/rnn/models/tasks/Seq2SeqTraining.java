@@ -109,7 +109,7 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = sources.get(i).length;
         }
-        plan = SequenceBatch.plan(lengths, batch, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+        plan = SequenceBatch.plan(lengths, batch, EpochOrder.random(seed, epoch));
         ratio = teacherForcing * Math.pow(decay, epoch);
     }
 

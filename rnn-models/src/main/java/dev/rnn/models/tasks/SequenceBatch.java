@@ -100,7 +100,7 @@ final class SequenceBatch {
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = sentences.get(i).length();
         }
-        return plan(lengths, batch, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch));
+        return plan(lengths, batch, EpochOrder.random(seed, epoch));
     }
 
     int rows() {

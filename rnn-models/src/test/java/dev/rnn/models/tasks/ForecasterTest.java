@@ -134,4 +134,23 @@ class ForecasterTest {
             assertEquals(gap + ":3: a missing value in the last 8 rows, which the forecast reads", e.getMessage());
         }
     }
+
+    @Test
+    void everyCellKindRoundTripsThroughItsFile() throws Exception {
+        CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 200, 0.5, 0, 3));
+        SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), 160);
+        for (CellKind kind : CellKind.values()) {
+            Path file = dir.resolve(kind + ".safetensors");
+            try (Forecaster f = Forecaster.create(Kernels.preferred(), new Forecaster.Config(kind, 3, 2, 5, 2, 0, false,
+                    Forecaster.Loss.HUBER), schema, 0.2, 1)) {
+                SafetensorsWriter out = new SafetensorsWriter().metadata(f.metadata());
+                f.parameters().writeTo(out, "");
+                out.write(file);
+            }
+            try (Forecaster g = Forecaster.load(Kernels.preferred(), file)) {
+                assertEquals(kind, g.config().cell());
+                assertEquals(Forecaster.Loss.HUBER, g.config().loss());
+            }
+        }
+    }
 }
