@@ -37,7 +37,7 @@ final class ForecastCommand implements Runnable {
 
     static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-4, 5, 100, Integer.MAX_VALUE, 0.7, 20);
     static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.0003, clip 5, 100 epochs unless --minutes, validation (the last"
-            + " 10 % of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
+            + " 10 %% of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
             + " stop after 20 validations without improvement; the model kept is the best by validation mean squared error.";
 
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -73,7 +73,7 @@ final class ForecastCommand implements Runnable {
         @Option(names = "--loss", defaultValue = "mse", description = "mse or huber (default: ${DEFAULT-VALUE})")
         String loss;
         @Option(names = "--no-autoregressive", description = "no linear map from the window's target values to the output"
-                + " (by default one is added to the recurrent head, starting as persistence)")
+                + " (by default one is added to the recurrent head, starting from the least-squares fit)")
         boolean noAutoregressive;
         @Option(names = "--batch", defaultValue = "32", description = "windows per batch (default: ${DEFAULT-VALUE})")
         int batch;

@@ -47,4 +47,28 @@ class RnnCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("max |simd − scalar|"), r.out());
     }
+
+    @Test
+    void everyCommandsHelpRendersWithoutWarnings() {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        int commands;
+        try {
+            commands = usageOfAll(new picocli.CommandLine(new RnnCommand()));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(commands > 30, commands + " commands");
+        assertEquals("", captured.toString(java.nio.charset.StandardCharsets.UTF_8), "picocli warns, e.g. of an unescaped % in a description");
+    }
+
+    private static int usageOfAll(picocli.CommandLine cl) {
+        assertTrue(cl.getUsageMessage().contains("Usage: "));
+        int n = 1;
+        for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+            n += usageOfAll(sub);
+        }
+        return n;
+    }
 }
