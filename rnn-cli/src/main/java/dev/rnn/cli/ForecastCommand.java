@@ -92,6 +92,12 @@ final class ForecastCommand implements Runnable {
                     !noAutoregressive, Forecaster.loss(loss));
             out.printf(Locale.ROOT, "%s: %d rows (%d for training, %d for testing); %s%n", csv, table.rows(), split,
                     table.rows() - split, schema);
+            for (SeriesSchema.Column c : schema.features()) {
+                if (!c.numeric() && c.width() > 50) {
+                    out.printf(Locale.ROOT, "note: column '%s' is not numeric and becomes %,d one-hot inputs, one per value"
+                            + " (a date or an identifier?); leave it out of --features unless its values recur%n", c.name(), c.width());
+                }
+            }
             out.printf(Locale.ROOT, "windows of %d rows → %d ahead: %d to train on, %d to validate with; %d skipped for missing values%n",
                     window, horizon, windows.train().length, windows.validation().length, windows.skippedTraining());
             try (Forecaster f = Forecaster.create(Kernels.preferred(), config, schema, testFraction, training.seed)) {

@@ -38,6 +38,7 @@ class ForecastCommandTest {
                 "--horizon", "24", "--model", model.toString(), "--hidden", "16", "--epochs", "2");
         ok(train);
         assertTrue(train.out().contains("weather one-hot over 3 categories"), train.out());
+        assertFalse(train.out().contains("note: column"), train.out());
         assertTrue(Pattern.compile("windows of 30 rows → 24 ahead: \\d+ to train on, \\d+ to validate with; [1-9]\\d* skipped for"
                 + " missing values").matcher(train.out()).find(), train.out());
         CliRun eval = CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", csv.toString(), "--png",
@@ -91,6 +92,11 @@ class ForecastCommandTest {
         assertTrue(tooShort.err().startsWith("rnn: " + shortCsv + ": 0 windows to train on"), tooShort.err());
         assertFalse(Files.exists(model));
         Path ar = SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 400, 0.5, 0, 1);
+        CliRun dates = CliRun.of("forecast", "train", "--csv", SyntheticSeries.hourly(dir.resolve("h.csv"), 300, 1).toString(), "--target",
+                "load", "--features", "time", "--window", "8", "--model", dir.resolve("d.safetensors").toString(), "--hidden", "4",
+                "--epochs", "1");
+        ok(dates);
+        assertTrue(dates.out().contains("note: column 'time' is not numeric and becomes 240 one-hot inputs, one per value"), dates.out());
         ok(CliRun.of("forecast", "train", "--csv", ar.toString(), "--target", "y", "--window", "8", "--model", model.toString(),
                 "--hidden", "4", "--epochs", "1"));
         failsWith(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", text.toString()),
