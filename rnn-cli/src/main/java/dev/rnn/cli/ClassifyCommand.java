@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "classify", description = "Sentence classifier (many-to-one): 'text<TAB>label' lines, labels any strings.",
         mixinStandardHelpOptions = true,
         subcommands = {ClassifyCommand.Train.class, ClassifyCommand.Eval.class, ClassifyCommand.Predict.class, ClassifyCommand.CrossValidate.class,
-                ClassifyCommand.ExportEmbeddings.class})
+                ExportEmbeddingsCommand.class})
 final class ClassifyCommand implements Runnable {
 
     @Spec
@@ -227,27 +227,6 @@ final class ClassifyCommand implements Runnable {
                     }
                     Files.deleteIfExists(dir);
                 }
-            }
-            return 0;
-        }
-    }
-
-    @Command(name = "export-embeddings", mixinStandardHelpOptions = true,
-            description = "Writes a model's learned word vectors in the word2vec text format ('count dim', then a word and its floats"
-                    + " per line), for --embeddings of another model.")
-    static final class ExportEmbeddings implements Callable<Integer> {
-        @Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn classify train'")
-        Path model;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the vectors file to write")
-        Path out;
-
-        @Override
-        public Integer call() throws Exception {
-            try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
-                int n = c.writeWordVectors(out);
-                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d word vectors of %d%n", out, n, c.config().wordDim());
             }
             return 0;
         }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 /** {@code rnn tag}: the sequence tagger (train, eval, predict) on CoNLL-U data. */
 @Command(name = "tag", description = "Sequence tagger (aligned many-to-many), e.g. part-of-speech tags from CoNLL-U files.",
         mixinStandardHelpOptions = true, subcommands = {TagCommand.Train.class, TagCommand.Eval.class, TagCommand.Predict.class,
-                TagCommand.ExportEmbeddings.class})
+                ExportEmbeddingsCommand.class})
 final class TagCommand implements Runnable {
 
     @Spec
@@ -173,27 +173,6 @@ final class TagCommand implements Runnable {
                     }
                     out.println(line);
                 }
-            }
-            return 0;
-        }
-    }
-
-    @Command(name = "export-embeddings", mixinStandardHelpOptions = true,
-            description = "Writes a model's learned (lower-cased) word vectors in the word2vec text format ('count dim', then a word"
-                    + " and its floats per line), for --embeddings of another model.")
-    static final class ExportEmbeddings implements Callable<Integer> {
-        @Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-        @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn tag train'")
-        Path model;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the vectors file to write")
-        Path out;
-
-        @Override
-        public Integer call() throws Exception {
-            try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), model)) {
-                int n = t.writeWordVectors(out);
-                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d word vectors of %d%n", out, n, t.config().wordDim());
             }
             return 0;
         }

@@ -101,5 +101,7 @@ class EmbeddingsAndGenerationCommandsTest {
         ok(say);
         assertTrue(say.out().startsWith("417\t"), say.out());
         failsWith(CliRun.of("numbers", "say", "--model", model.toString(), "1000"), "1000 is outside the model's range 0..999");
+        failsWith(CliRun.of("tag", "export-embeddings", "--model", model.toString(), "--out", dir.resolve("v.txt").toString()),
+                model.getFileName() + ": holds a caption model, which has no word vectors to export (classifier and tagger models have)");
     }
 }
