@@ -3,7 +3,6 @@ package dev.rnn.models.text;
 import dev.rnn.core.Matrix;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
