@@ -48,6 +48,7 @@ class ForecastCommandTest {
         double rmse = value(eval.out(), "rmse"), persistence = value(eval.out(), "persistence-rmse");
         assertTrue(rmse < persistence, eval.out());
         assertTrue(value(eval.out(), "mae") <= rmse);
+        assertTrue(Pattern.compile("(?m)^rmse-by-step:( \\S+){24}$").matcher(eval.out()).find(), eval.out());
         assertTrue(Files.size(dir.resolve("fc.png")) > 1000);
         // the training run printed the same scores for its test part
         assertEquals(rmse, value(train.out(), "rmse"), 1e-9 * rmse);

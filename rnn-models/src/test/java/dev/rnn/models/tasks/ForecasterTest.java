@@ -72,6 +72,14 @@ class ForecasterTest {
                 se += d * d;
             }
             assertEquals(Math.sqrt(se / w.test().length), sc.persistenceRmse(), 1e-9);
+            assertEquals(5, sc.rmseByStep().length);
+            assertEquals(sc.persistenceRmse(), sc.persistenceRmseByStep()[4], 1e-12);
+            assertEquals(sc.rmse(), sc.rmseByStep()[4], 1e-12);
+            double first = 0;
+            for (int e : w.test()) {
+                first += Math.pow(s.target()[e] - s.target()[e + 1], 2);
+            }
+            assertEquals(Math.sqrt(first / w.test().length), sc.persistenceRmseByStep()[0], 1e-9, "one row ahead: the last value");
             assertEquals(w.test().length, sc.windows());
             // with a persistence start (no fit yet) and a silent recurrent branch, the model is persistence
             assertEquals(sc.persistenceRmse(), sc.rmse(), 1e-4 * sc.persistenceRmse());
