@@ -67,8 +67,8 @@ final class ClassifyCommand implements Runnable {
         EmbeddingOptions embeddings = new EmbeddingOptions();
 
         SentenceClassifier.Config config() {
-            return new SentenceClassifier.Config(CellNames.parse(cell), embeddings.dimension("--word-dim", wordDim, 64), charDim, buckets, hidden, layers, !unidirectional,
-                    dropout, wordDropout);
+            return new SentenceClassifier.Config(CellNames.parse(cell), embeddings.dimension("--word-dim", wordDim, 64), charDim, buckets,
+                    hidden, layers, !unidirectional, dropout, wordDropout);
         }
     }
 

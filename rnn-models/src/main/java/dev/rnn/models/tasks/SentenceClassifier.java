@@ -126,10 +126,8 @@ public final class SentenceClassifier implements AutoCloseable {
                     m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
                     m.decimal("wordDropout"));
                 Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
-                long gh = (long) config.cell().gates() * config.hidden();
-                m.requireTensor("words.weight", words.size(), config.wordDim());
-                m.requireTensor("chars.weight", config.buckets(), config.charDim());
-                m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+                WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                        config.layers());
                 m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
                 c = new SentenceClassifier(kernels, config, words, classes);
             } catch (IllegalArgumentException e) {

@@ -121,10 +121,8 @@ public final class SequenceTagger implements AutoCloseable {
                 Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
                     m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
                 Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("tags");
-                long gh = (long) config.cell().gates() * config.hidden();
-                m.requireTensor("words.weight", words.size(), config.wordDim());
-                m.requireTensor("chars.weight", config.buckets(), config.charDim());
-                m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+                WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                        config.layers());
                 m.requireTensor("head.weight", classes.size(), 2L * config.hidden());
                 t = new SequenceTagger(kernels, config, words, classes);
             } catch (IllegalArgumentException e) {

@@ -100,6 +100,17 @@ final class WordFeatures {
         return n;
     }
 
+    /**
+     * Checks, before anything is allocated, the tensors every word-feature model's file must hold:
+     * the word and n-gram tables and the last recurrent level, in the sizes its metadata gives.
+     */
+    static void requireTensors(ModelMetadata m, Vocabulary words, dev.rnn.core.cells.CellKind cell, int wordDim, int buckets,
+                               int charDim, int hidden, int layers) throws dev.rnn.models.io.SafetensorsException {
+        m.requireTensor("words.weight", words.size(), wordDim);
+        m.requireTensor("chars.weight", buckets, charDim);
+        m.requireTensor("rnn.weight_hh_l" + (layers - 1), (long) cell.gates() * hidden, hidden);
+    }
+
     /** Puts the settings every word-feature model records: cell, sizes, dropouts, and the word vocabulary. */
     void putMetadata(java.util.Map<String, String> m, dev.rnn.core.cells.CellKind cell, int hidden, int layers, double dropout,
                      double wordDropout) {
