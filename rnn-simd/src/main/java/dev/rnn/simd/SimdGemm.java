@@ -21,6 +21,10 @@ import jdk.incubator.vector.FloatVector;
  * {@code mergeTile} adds into C. Packing makes every transposition look the same to the
  * micro-kernel, reads the panels sequentially and pads edges with zeros, so the micro-kernel has no
  * edge cases.
+ *
+ * <p>Within a packed block the loops run over B's panels outermost and, inside them, over slices of
+ * KS depths: one slice of a B panel stays in L1 while the kernel runs it against every A panel of
+ * the block, which sits in L2.
  */
 final class SimdGemm {
 
@@ -32,14 +36,15 @@ final class SimdGemm {
     static final int MR = 12;
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * LANES;
-    /**
-     * Depth of a packed block. The A panel (MR×KC = 24 KiB) stays in L1 while B panels stream from L2,
-     * and a depth of 512 means C is merged once per tile for k ≤ 512: merging costs a fixed amount per
-     * tile, which was a fifth of a 512³ product when KC was 192.
-     */
+    /** Depth of a packed block: A and B are packed once per block for k ≤ 512. */
     static final int KC = 512;
-    /** Rows of a packed A block, a multiple of MR (the best of 48, 96, 192 measured at 512³). */
-    static final int MC = 48;
+    /**
+     * Depths per micro-kernel call, a divisor of KC. A B panel slice of KS×NR floats (32 KiB with
+     * 16 lanes) stays in L1 across a block's A panels; the tile is merged into C once per slice.
+     */
+    static final int KS = 256;
+    /** Rows of a packed A block (MC×KC = 192 KiB, in L2), a multiple of MR; the best of 48, 96, 144, 240 at 512³. */
+    static final int MC = 96;
     /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
     static final int NC = 512;
 
@@ -53,7 +58,30 @@ final class SimdGemm {
     private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC);
     private static final ScratchPool TILE_BUFFERS = new ScratchPool(MR * NR);
-    private static final ScratchPool LINE_BUFFERS = new ScratchPool(Math.max(KC, MC));
+    private static final ScratchPool LINE_BUFFERS = new ScratchPool(Math.max(MR * KC, MC));
+
+    /**
+     * Where the gathers of {@link #packA} read: MR rows of A copied KC apart, taken in the packed
+     * order (depth-major, MR rows side by side). The order repeats every lcm(MR, LANES) floats,
+     * which are {@link #GATHER_DEPTHS} depths and {@link #GATHER_VECTORS} vectors.
+     */
+    private static final int[] GATHER_INDEX;
+    private static final int GATHER_DEPTHS;
+    private static final int GATHER_VECTORS;
+
+    static {
+        int period = MR / gcd(MR, LANES) * LANES;
+        GATHER_DEPTHS = period / MR;
+        GATHER_VECTORS = period / LANES;
+        GATHER_INDEX = new int[period];
+        for (int t = 0; t < period; t++) {
+            GATHER_INDEX[t] = t % MR * KC + t / MR;
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
 
     private SimdGemm() {
     }
@@ -231,12 +259,17 @@ final class SimdGemm {
                 int mc = Math.min(MC, m - ic);
                 packA(a, transA, ic, pc, mc, kc, ap, line);
                 // along C's rows: one A panel stays in L1 while the B panels stream past it from L2
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mValid = Math.min(MR, mc - ir);
-                    for (int jr = firstPanel; jr < nc; jr += panelStep) {
-                        kernel(ap, ir * KC, bp, jr * kc, kc, tile);
-                        mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
-                                mValid, Math.min(NR, nc - jr), addToC);
+                for (int jr = firstPanel; jr < nc; jr += panelStep) {
+                    int cols = Math.min(NR, nc - jr);
+                    for (int ps = 0; ps < kc; ps += KS) {
+                        int ks = Math.min(KS, kc - ps);
+                        boolean add = addToC || ps > 0;
+                        // one KS-deep slice of this B panel stays in L1 while every A panel runs against it
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            kernel(ap, ir * KC + ps * MR, bp, jr * kc + ps * NR, ks, tile);
+                            mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(),
+                                    Math.min(MR, mc - ir), cols, add);
+                        }
                     }
                 }
             }
@@ -248,28 +281,62 @@ final class SimdGemm {
     }
 
     /**
-     * Packs op(A)[ic..ic+mc, pc..pc+kc) into panels of MR rows, each row KC floats apart whatever kc
-     * is: ap[(q + r)·KC + p]. Rows past mc are zero. With a constant row distance the micro-kernel
-     * addresses all MR rows from one register, and packing rows of A is a bulk copy per row.
+     * Packs op(A)[ic..ic+mc, pc..pc+kc) into panels of MR rows, each panel KC·MR floats apart
+     * whatever kc is, with the MR values of one depth p side by side: ap[q·KC + p·MR + r] for the
+     * panel starting at row q. Rows past mc are zero. The micro-kernel then reads one 48-byte run
+     * per step instead of MR lines, which keeps the A panel in few L1 sets.
      */
     static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap, float[] line) {
+        if (!transA) {
+            packRowsOfA(a, ic, pc, mc, kc, ap, line);
+            return;
+        }
         MemorySegment as = a.segment();
         int padded = (mc + MR - 1) / MR * MR;
-        if (transA) {
-            // A is k×m: each p gives a run of mc values, one per row of the panels
-            for (int p = 0; p < kc; p++) {
-                MemorySegment.copy(as, FLOAT, a.offset(pc + p, ic), line, 0, mc);
-                for (int i = 0; i < mc; i++) {
-                    ap[i * KC + p] = line[i];
-                }
-            }
-        } else {
-            for (int i = 0; i < mc; i++) {
-                MemorySegment.copy(as, FLOAT, a.offset(ic + i, pc), ap, i * KC, kc);
+        // A is k×m: each p gives a run of mc values, MR of them per panel
+        for (int p = 0; p < kc; p++) {
+            MemorySegment.copy(as, FLOAT, a.offset(pc + p, ic), line, 0, mc);
+            for (int q = 0; q < mc; q += MR) {
+                System.arraycopy(line, q, ap, q * KC + p * MR, Math.min(MR, mc - q));
             }
         }
         for (int i = mc; i < padded; i++) {
-            Arrays.fill(ap, i * KC, i * KC + kc, 0f);
+            int q = i / MR * MR, dst = q * KC + (i - q);
+            for (int p = 0; p < kc; p++) {
+                ap[dst + p * MR] = 0f;
+            }
+        }
+    }
+
+    /**
+     * {@link #packA} for A stored m×k: per panel, MR rows are copied in bulk into {@code rows}, KC
+     * apart, and gathered from there in the packed order, since writing them MR apart one float at a
+     * time cost several times the gathers.
+     */
+    private static void packRowsOfA(Matrix a, int ic, int pc, int mc, int kc, float[] ap, float[] rows) {
+        MemorySegment as = a.segment();
+        int whole = kc / GATHER_DEPTHS * GATHER_DEPTHS;
+        for (int q = 0; q < mc; q += MR) {
+            int valid = Math.min(MR, mc - q);
+            for (int r = 0; r < MR; r++) {
+                if (r < valid) {
+                    MemorySegment.copy(as, FLOAT, a.offset(ic + q + r, pc), rows, r * KC, kc);
+                } else {
+                    Arrays.fill(rows, r * KC, r * KC + kc, 0f);
+                }
+            }
+            int dst = q * KC;
+            for (int p = 0; p < whole; p += GATHER_DEPTHS) {
+                int o = dst + p * MR;
+                for (int v = 0; v < GATHER_VECTORS; v++) {
+                    FloatVector.fromArray(SPECIES, rows, p, GATHER_INDEX, v * LANES).intoArray(ap, o + v * LANES);
+                }
+            }
+            for (int p = whole; p < kc; p++) {
+                for (int r = 0; r < MR; r++) {
+                    ap[dst + p * MR + r] = rows[r * KC + p];
+                }
+            }
         }
     }
 
@@ -314,7 +381,7 @@ final class SimdGemm {
     }
 
     /**
-     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc, rows KC apart) · Bpanel (kc×NR). The
+     * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc, stored depth-major) · Bpanel (kc×NR). The
      * accumulators stay in registers for the whole depth and are written out once. The method is
      * kept small and calls nothing that takes a vector, so that the JIT compiles it whole and never
      * boxes a vector; {@link #mergeTile} then adds the tile into C.
@@ -335,44 +402,44 @@ final class SimdGemm {
         FloatVector c110 = z, c111 = z;
         for (int p = 0; p < kc; p++) {
             int bi = bOff + p * NR;
-            int ai = aOff + p;
+            int ai = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
             FloatVector a;
             a = FloatVector.broadcast(SPECIES, ap[ai]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 1 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 2 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 3 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 4 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
             c40 = a.fma(b0, c40);
             c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 5 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 6 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
             c60 = a.fma(b0, c60);
             c61 = a.fma(b1, c61);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 7 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
             c70 = a.fma(b0, c70);
             c71 = a.fma(b1, c71);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 8 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 8]);
             c80 = a.fma(b0, c80);
             c81 = a.fma(b1, c81);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 9 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 9]);
             c90 = a.fma(b0, c90);
             c91 = a.fma(b1, c91);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 10 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 10]);
             c100 = a.fma(b0, c100);
             c101 = a.fma(b1, c101);
-            a = FloatVector.broadcast(SPECIES, ap[ai + 11 * KC]);
+            a = FloatVector.broadcast(SPECIES, ap[ai + 11]);
             c110 = a.fma(b0, c110);
             c111 = a.fma(b1, c111);
         }
@@ -405,6 +472,26 @@ final class SimdGemm {
     /** C[0..rows, 0..cols) (+)= tile[0..rows, 0..cols). */
     private static void mergeTile(float[] tile, MemorySegment cs, long cOff, int ldc, int rows, int cols, boolean addToC) {
         long rowBytes = (long) ldc * Float.BYTES;
+        if (rows == MR && cols == NR) {
+            // a whole tile, the common case: straight-line code with the branch outside the loop ran
+            // several times faster than the general loop below
+            if (addToC) {
+                for (int r = 0; r < MR; r++) {
+                    long o = cOff + r * rowBytes, o1 = o + (long) LANES * Float.BYTES;
+                    FloatVector.fromArray(SPECIES, tile, r * NR).add(FloatVector.fromMemorySegment(SPECIES, cs, o, ORDER))
+                            .intoMemorySegment(cs, o, ORDER);
+                    FloatVector.fromArray(SPECIES, tile, r * NR + LANES).add(FloatVector.fromMemorySegment(SPECIES, cs, o1, ORDER))
+                            .intoMemorySegment(cs, o1, ORDER);
+                }
+            } else {
+                for (int r = 0; r < MR; r++) {
+                    long o = cOff + r * rowBytes;
+                    FloatVector.fromArray(SPECIES, tile, r * NR).intoMemorySegment(cs, o, ORDER);
+                    FloatVector.fromArray(SPECIES, tile, r * NR + LANES).intoMemorySegment(cs, o + (long) LANES * Float.BYTES, ORDER);
+                }
+            }
+            return;
+        }
         int bound = SPECIES.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long off = cOff + r * rowBytes;

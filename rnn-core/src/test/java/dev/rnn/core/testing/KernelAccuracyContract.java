@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -81,6 +82,21 @@ public abstract class KernelAccuracyContract {
                     default -> kernels.gemmTransA(a, b, c, accumulate);
                 }
                 assertProduct(kernels.name() + " variant " + variant, ad, bd, accumulate ? toDouble(c0) : null, c);
+            }
+        }
+    }
+
+    /**
+     * Shapes on both sides of the SIMD product's blocking: 12-row panels, 96-row blocks, 256-deep
+     * slices, 512-deep blocks and 32-column panels (random shapes seldom reach past 512 deep).
+     */
+    @Example
+    void gemmMatchesReferenceAcrossBlockBoundaries() {
+        int[][] shapes = {{95, 255, 31}, {97, 257, 33}, {193, 513, 65}, {12, 769, 32}, {13, 1030, 17}};
+        for (int[] s : shapes) {
+            for (int variant = 0; variant < 3; variant++) {
+                checkGemm(variant, s[0], s[1], s[2], 42L * s[1] + variant, 1f, variant == 1, variant == 2);
+                checkGemm(variant, s[0], s[1], s[2], 43L * s[1] + variant, 1f, variant != 1, variant != 2);
             }
         }
     }
