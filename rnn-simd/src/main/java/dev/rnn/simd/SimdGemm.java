@@ -258,7 +258,6 @@ final class SimdGemm {
             for (int ic = firstRow; ic < m; ic += rowStep) {
                 int mc = Math.min(MC, m - ic);
                 packA(a, transA, ic, pc, mc, kc, ap, line);
-                // along C's rows: one A panel stays in L1 while the B panels stream past it from L2
                 for (int jr = firstPanel; jr < nc; jr += panelStep) {
                     int cols = Math.min(NR, nc - jr);
                     for (int ps = 0; ps < kc; ps += KS) {
