@@ -140,9 +140,10 @@ public final class SimdKernels implements Kernels {
     }
 
     @Override
-    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate,
+                           boolean lastRowsFirst) {
         Shapes.requirePackedGemv(w, colFrom, colTo, x, bias, y);
-        SimdPackedGemv.gemv(w, colFrom, colTo, x, bias, y, accumulate);
+        SimdPackedGemv.gemv(w, colFrom, colTo, x, bias, y, accumulate, lastRowsFirst);
     }
 
     @Override

@@ -38,30 +38,36 @@ final class SimdPackedGemv {
     private SimdPackedGemv() {
     }
 
-    static void gemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+    static void gemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate,
+                     boolean lastRowsFirst) {
         // the accumulators start from what y must add the products to: bias (no copy), y + bias, or 0
         Matrix start = start(y, bias, accumulate);
         MemorySegment ws = w.segment(), xs = x.segment(), ys = y.segment(), ss = start.segment();
         long xo = x.offset(0, 0), yo = y.offset(0, 0), so = start.offset(0, 0) - yo, blockBytes = w.blockBytes();
         boolean f32 = w.format() == PackedMatrix.Format.F32;
         int rows = w.rows(), full = rows / LANES, all = (rows + LANES - 1) / LANES;
-        int lb = 0;
-        for (; lb + 4 <= full; lb += 4) {
-            // SUBS is a multiple of 4, so the group's lane blocks share a row block
-            long b0 = base(lb, blockBytes), y0 = yo + (long) lb * VECTOR;
-            if (f32) {
-                f32Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+        // groups of four lane blocks, then single lane blocks for the rest; last to first on request
+        int groups = full / 4, singles = all - groups * 4, blocks = groups + singles;
+        for (int k = 0; k < blocks; k++) {
+            int g = lastRowsFirst ? blocks - 1 - k : k;
+            if (g < groups) {
+                // SUBS is a multiple of 4, so the group's lane blocks share a row block
+                int lb = g * 4;
+                long b0 = base(lb, blockBytes), y0 = yo + (long) lb * VECTOR;
+                if (f32) {
+                    f32Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                } else {
+                    bf16Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                }
             } else {
-                bf16Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
-            }
-        }
-        for (; lb < all; lb++) {
-            VectorMask<Float> m = SPECIES.indexInRange(lb * LANES, rows);
-            long y0 = yo + (long) lb * LANES * Float.BYTES;
-            if (f32) {
-                f32Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
-            } else {
-                bf16Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+                int lb = groups * 4 + (g - groups);
+                VectorMask<Float> m = SPECIES.indexInRange(lb * LANES, rows);
+                long y0 = yo + (long) lb * VECTOR;
+                if (f32) {
+                    f32Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+                } else {
+                    bf16Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+                }
             }
         }
     }

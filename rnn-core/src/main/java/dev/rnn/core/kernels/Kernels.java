@@ -143,7 +143,21 @@ public interface Kernels {
      * multiples of {@link PackedMatrix#BLOCK} within w.paddedCols(); x is a contiguous 1×m vector with
      * m ≥ colTo, in the matrix's padded column positions.
      */
-    void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate);
+    default void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+        packedGemv(w, colFrom, colTo, x, bias, y, accumulate, false);
+    }
+
+    /**
+     * As {@link #packedGemv(PackedMatrix, int, int, Matrix, Matrix, Matrix, boolean)}, reading w's rows
+     * last to first when {@code lastRowsFirst}, with the same result bits (each output still sums its
+     * columns in the same order). A caller that multiplies by one matrix step after step should alternate
+     * the flag: each product then starts on the rows the previous one read last, which are still in
+     * cache. When the matrix nearly fills the core's L2 cache, a strictly repeated order loses every line
+     * of any cache set it overfills on every product (least-recently-used eviction); alternating keeps most
+     * of them.
+     */
+    void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate,
+                    boolean lastRowsFirst);
 
     /**
      * The LSTM state update from pre-activation gates (B×4H, blocks i, f, g, o):

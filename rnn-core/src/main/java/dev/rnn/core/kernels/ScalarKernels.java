@@ -256,9 +256,11 @@ public final class ScalarKernels implements Kernels {
     // ---- batch-1 streaming kernels ----
 
     @Override
-    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate) {
+    public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate,
+                           boolean lastRowsFirst) {
         Shapes.requirePackedGemv(w, colFrom, colTo, x, bias, y);
-        for (int i = 0; i < w.rows(); i++) {
+        for (int r = 0; r < w.rows(); r++) {
+            int i = lastRowsFirst ? w.rows() - 1 - r : r;
             float s = 0f;
             for (int j = colFrom; j < colTo; j++) {
                 s += w.get(i, j) * get(x, 0, j);

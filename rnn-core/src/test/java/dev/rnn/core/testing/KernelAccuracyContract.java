@@ -5,6 +5,7 @@ import static dev.rnn.core.testing.KernelTesting.assertProduct;
 import static dev.rnn.core.testing.KernelTesting.assertUlps;
 import static dev.rnn.core.testing.KernelTesting.random;
 import static dev.rnn.core.testing.KernelTesting.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -145,7 +146,7 @@ public abstract class KernelAccuracyContract {
                 } else {
                     kernels.gemm(a, b, plain, accumulate);
                 }
-                org.junit.jupiter.api.Assertions.assertArrayEquals(plain.toArray(), c.toArray(), kernels.name() + " prepared vs plain");
+                assertArrayEquals(plain.toArray(), c.toArray(), kernels.name() + " prepared vs plain");
                 // re-preparing into the same operand after B changes gives the new product
                 float original = b.get(0, 0);
                 b.set(0, 0, original + 1f);
@@ -219,6 +220,11 @@ public abstract class KernelAccuracyContract {
                 y.copyFrom(y0);
                 kernels.packedGemv(w, from, to, x, bias, y, accumulate);
                 assertProduct(kernels.name() + " packedGemv " + format + " columns [" + from + ", " + to + ")", xd, wt, c0, y);
+                // the row order is a cache matter only: the same bits either way
+                Matrix backwards = Matrix.allocate(arena, 1, rows);
+                backwards.copyFrom(y0);
+                kernels.packedGemv(w, from, to, x, bias, backwards, accumulate, true);
+                assertArrayEquals(y.toArray(), backwards.toArray(), kernels.name() + " packedGemv, rows last to first");
             }
         }
     }

@@ -35,6 +35,7 @@ public final class StreamSession implements AutoCloseable {
     private final Matrix result;   // what step() copies out
     private final int stateSize;
     private volatile boolean closed;
+    private boolean lastRowsFirst;   // the weight order of the last step (see Kernels.packedGemv)
 
     StreamSession(StreamingModel model, StepOutput output) {
         this.model = model;
@@ -140,6 +141,8 @@ public final class StreamSession implements AutoCloseable {
 
     private void compute() {
         Kernels k = kernels;
+        // each step reads the weights in the opposite order to the last, starting where the cache is warm
+        boolean back = lastRowsFirst = !lastRowsFirst;
         for (int l = 0; l < buffers.length; l++) {
             StreamingModel.Level lv = levels.get(l);
             Buffers b = buffers[l];
@@ -149,29 +152,29 @@ public final class StreamSession implements AutoCloseable {
             int all = lv.columns();
             switch (lv.kind()) {
                 case RNN_TANH -> {
-                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false);
+                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false, back);
                     k.tanh(b.gates(), b.h());
                 }
                 case RNN_RELU -> {
-                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false);
+                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false, back);
                     k.relu(b.gates(), b.h());
                 }
                 case LSTM -> {
-                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false);
+                    k.packedGemv(lv.weights(), 0, all, b.xh(), lv.bias(), b.gates(), false, back);
                     k.lstmUpdate(b.gates(), b.c(), b.h());
                 }
                 case GRU -> {
                     int off = lv.hiddenOffset();
-                    k.packedGemv(lv.resetUpdate(), 0, all, b.xh(), lv.bias(), b.rz(), false);
-                    k.packedGemv(lv.candidate(), 0, off, b.xh(), lv.candidateInputBias(), b.nx(), false);
-                    k.packedGemv(lv.candidate(), off, all, b.xh(), lv.candidateHiddenBias(), b.nh(), false);
+                    k.packedGemv(lv.resetUpdate(), 0, all, b.xh(), lv.bias(), b.rz(), false, back);
+                    k.packedGemv(lv.candidate(), 0, off, b.xh(), lv.candidateInputBias(), b.nx(), false, back);
+                    k.packedGemv(lv.candidate(), off, all, b.xh(), lv.candidateHiddenBias(), b.nh(), false, back);
                     k.gruUpdate(b.rz(), b.nx(), b.nh(), b.h());
                 }
             }
         }
         if (logits != null && output != StepOutput.HIDDEN) {
             PackedMatrix head = model.head();
-            k.packedGemv(head, 0, head.paddedCols(), buffers[buffers.length - 1].hPadded(), model.headBias(), logits, false);
+            k.packedGemv(head, 0, head.paddedCols(), buffers[buffers.length - 1].hPadded(), model.headBias(), logits, false, back);
             if (output == StepOutput.PROBABILITIES) {
                 k.softmax(logits, logits);
             }
