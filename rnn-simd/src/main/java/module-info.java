@@ -2,6 +2,7 @@
 module dev.rnn.simd {
     requires dev.rnn.core;
     requires jdk.incubator.vector;
+    requires static java.management;   // the JIT inlining directive, when the module is present
 
     exports dev.rnn.simd;
 

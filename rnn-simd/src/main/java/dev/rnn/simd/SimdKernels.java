@@ -14,6 +14,9 @@ import dev.rnn.core.kernels.Kernels;
  */
 public final class SimdKernels implements Kernels {
 
+    /** Whether the JIT was told to inline the vector math everywhere (see {@link InlineDirective}). */
+    static final boolean INLINE_DIRECTIVE = InlineDirective.install();
+
     static final SimdKernels INSTANCE = new SimdKernels();
 
     private SimdKernels() {
