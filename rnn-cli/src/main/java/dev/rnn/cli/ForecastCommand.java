@@ -6,6 +6,7 @@ import dev.rnn.models.series.EncodedSeries;
 import dev.rnn.models.series.ForecastWindows;
 import dev.rnn.models.series.SeriesSchema;
 import dev.rnn.models.series.SyntheticSeries;
+import dev.rnn.models.series.TargetTransform;
 import dev.rnn.models.tasks.CellNames;
 import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ForecasterTraining;
@@ -54,6 +55,10 @@ final class ForecastCommand implements Runnable {
         String target;
         @Option(names = "--features", split = ",", paramLabel = "COL", description = "other columns used as inputs (the target's own past always is)")
         List<String> features = List.of();
+        @Option(names = "--transform", defaultValue = "none", paramLabel = "T", description = "the target's transform before"
+                + " standardization: none, sqrt (counts, whose noise grows with their level) or log1p (multiplicative noise);"
+                + " forecasts are turned back as expected values (default: ${DEFAULT-VALUE})")
+        String transform;
         @Option(names = "--window", defaultValue = "30", paramLabel = "W", description = "past rows the model reads (default: ${DEFAULT-VALUE})")
         int window;
         @Option(names = "--horizon", defaultValue = "1", paramLabel = "H", description = "rows ahead to predict: the model outputs rows 1..H (default: ${DEFAULT-VALUE})")
@@ -85,7 +90,7 @@ final class ForecastCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             CsvTable table = CsvTable.read(csv);
             int split = ForecastWindows.splitRow(table.rows(), testFraction);
-            SeriesSchema schema = SeriesSchema.fit(table, target, features, split);
+            SeriesSchema schema = SeriesSchema.fit(table, target, TargetTransform.parse(transform), features, split);
             EncodedSeries series = schema.encode(table);
             ForecastWindows windows = ForecastWindows.split(series, window, horizon, split, 0.1);
             Forecaster.Config config = new Forecaster.Config(CellNames.parse(cell), hidden, layers, window, horizon, dropout,

@@ -87,6 +87,11 @@ class ForecastCommandTest {
                 text + ":5: the target column 'y' holds 'high', not a number");
         failsWith(CliRun.of("forecast", "train", "--csv", text.toString(), "--target", "z", "--model", model.toString()),
                 text + ": no column 'z' (columns: t, y)");
+        Path negative = Files.writeString(dir.resolve("negative.csv"), "t,y\n1,2\n2,-3\n3,4\n");
+        failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "sqrt", "--model",
+                model.toString()), negative + ":3: the target column 'y' holds -3, but the sqrt transform needs values ≥ 0");
+        failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "box-cox", "--model",
+                model.toString()), "transform must be none, sqrt or log1p, found 'box-cox'");
         Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 25, 0.5, 0, 1);
         CliRun tooShort = CliRun.of("forecast", "train", "--csv", shortCsv.toString(), "--target", "y", "--model", model.toString());
         assertEquals(1, tooShort.code());

@@ -12,7 +12,8 @@ import java.util.TreeSet;
 /**
  * How the columns of a CSV become a model's input at each row: the target column first, then each
  * feature column in the order given. Numeric columns are standardized, (x − mean) / std with the
- * statistics of the training rows only; non-numeric columns are one-hot over the categories seen in
+ * statistics of the training rows only; the target is first put through its {@link TargetTransform}
+ * (its mean and std are those of the transformed values); non-numeric columns are one-hot over the categories seen in
  * the training rows (sorted), and a category the model has not seen becomes all zeros. The schema is
  * saved in a model's metadata so that every file is encoded the same way. Immutable.
  */
@@ -41,14 +42,17 @@ public final class SeriesSchema {
     }
 
     private final Column target;
+    private final TargetTransform transform;
     private final List<Column> features;
     private final int width;
 
-    public SeriesSchema(Column target, List<Column> features) {
+    /** {@code target}'s mean and std are those of its values after {@code transform}. */
+    public SeriesSchema(Column target, TargetTransform transform, List<Column> features) {
         if (!target.numeric()) {
             throw new IllegalArgumentException("the target column '" + target.name() + "' must be numeric");
         }
         this.target = target;
+        this.transform = transform;
         this.features = List.copyOf(features);
         int w = 1;
         for (Column c : features) {
@@ -65,6 +69,11 @@ public final class SeriesSchema {
      * every present value in the whole file is a number; the target must be.
      */
     public static SeriesSchema fit(CsvTable table, String target, List<String> features, int trainRows) {
+        return fit(table, target, TargetTransform.NONE, features, trainRows);
+    }
+
+    /** As {@link #fit(CsvTable, String, List, int)}, with the target put through {@code transform}. */
+    public static SeriesSchema fit(CsvTable table, String target, TargetTransform transform, List<String> features, int trainRows) {
         if (trainRows < 2 || trainRows > table.rows()) {
             throw new DataException(table.file(), "needs at least 2 training rows, found " + trainRows + " of " + table.rows());
         }
@@ -78,28 +87,28 @@ public final class SeriesSchema {
                 throw new DataException(table.file(), "--features lists column '" + f + "' twice");
             }
             seen.add(f);
-            cols.add(fitColumn(table, f, trainRows, false));
+            cols.add(fitColumn(table, f, trainRows, null));
         }
-        return new SeriesSchema(fitColumn(table, target, trainRows, true), cols);
+        return new SeriesSchema(fitColumn(table, target, trainRows, transform), transform, cols);
     }
 
-    private static Column fitColumn(CsvTable table, String name, int trainRows, boolean mustBeNumeric) {
+    /** A feature column when {@code targetTransform} is null, else the target, which must be numeric and in the transform's domain. */
+    private static Column fitColumn(CsvTable table, String name, int trainRows, TargetTransform targetTransform) {
         int c = table.column(name);
         boolean numeric = true;
         for (int r = 0; r < table.rows() && numeric; r++) {
-            if (CsvTable.number(table.value(r, c)) == null) {
-                if (mustBeNumeric) {
-                    throw new DataException(table.file(), table.line(r), "the target column '" + name + "' holds '"
-                            + table.value(r, c).strip() + "', not a number");
-                }
+            if (targetTransform != null) {
+                targetValue(table, r, c, name, targetTransform);
+            } else if (CsvTable.number(table.value(r, c)) == null) {
                 numeric = false;
             }
         }
+        TargetTransform transform = targetTransform == null ? TargetTransform.NONE : targetTransform;
         if (numeric) {
             double sum = 0, sumSq = 0;
             int count = 0;
             for (int r = 0; r < trainRows; r++) {
-                double x = CsvTable.number(table.value(r, c));
+                double x = transform.apply(CsvTable.number(table.value(r, c)));
                 if (!Double.isNaN(x)) {
                     sum += x;
                     count++;
@@ -111,7 +120,7 @@ public final class SeriesSchema {
             }
             double mean = sum / count;
             for (int r = 0; r < trainRows; r++) {
-                double x = CsvTable.number(table.value(r, c));
+                double x = transform.apply(CsvTable.number(table.value(r, c)));
                 if (!Double.isNaN(x)) {
                     sumSq += (x - mean) * (x - mean);
                 }
@@ -132,8 +141,39 @@ public final class SeriesSchema {
         return new Column(name, false, 0, 0, new ArrayList<>(categories));
     }
 
+    /** The target value at row {@code r}, NaN when missing; anything else that is not a number in the transform's domain is an error. */
+    private static double targetValue(CsvTable table, int r, int c, String name, TargetTransform transform) {
+        Double x = CsvTable.number(table.value(r, c));
+        if (x == null) {
+            throw new DataException(table.file(), table.line(r), "the target column '" + name + "' holds '"
+                    + table.value(r, c).strip() + "', not a number");
+        }
+        if (!transform.accepts(x)) {
+            throw new DataException(table.file(), table.line(r), "the target column '" + name + "' holds " + table.value(r, c).strip()
+                    + ", but the " + transform.label() + " transform needs " + transform.domain());
+        }
+        return x;
+    }
+
     public Column target() {
         return target;
+    }
+
+    public TargetTransform transform() {
+        return transform;
+    }
+
+    /** A target value in the CSV's units, transformed and standardized: what the model reads and predicts. */
+    public double standardizeTarget(double x) {
+        return target.standardize(transform.apply(x));
+    }
+
+    /**
+     * A model output (standardized, transformed) in the CSV's units: the expected value given a forecast
+     * error of variance {@code errorVariance} in standardized units (see {@link TargetTransform#expectedValue}).
+     */
+    public double targetValue(double standardized, double errorVariance) {
+        return transform.expectedValue(standardized * target.std() + target.mean(), errorVariance * target.std() * target.std());
     }
 
     public List<Column> features() {
@@ -156,13 +196,8 @@ public final class SeriesSchema {
         int unseen = 0;
         int tc = table.column(target.name());
         for (int r = 0; r < n; r++) {
-            Double x = CsvTable.number(table.value(r, tc));
-            if (x == null) {
-                throw new DataException(table.file(), table.line(r), "the target column '" + target.name() + "' holds '"
-                        + table.value(r, tc).strip() + "', not a number");
-            }
-            raw[r] = x;
-            inputs[r * width] = (float) target.standardize(x);
+            raw[r] = targetValue(table, r, tc, target.name(), transform);
+            inputs[r * width] = (float) standardizeTarget(raw[r]);
         }
         int at = 1;
         for (Column col : features) {
@@ -200,6 +235,7 @@ public final class SeriesSchema {
     /** Writes the schema into model metadata, under {@code series.*}. */
     public void putMetadata(Map<String, String> m) {
         put(m, "series.target", target);
+        m.put("series.target.transform", transform.label());
         List<String> names = new ArrayList<>();
         for (Column c : features) {
             names.add(c.name());
@@ -234,7 +270,12 @@ public final class SeriesSchema {
             }
             features.add(c);
         }
-        return new SeriesSchema(target, features);
+        String transform = m.getOrDefault("series.target.transform", "none");     // absent in files from before transforms
+        try {
+            return new SeriesSchema(target, TargetTransform.parse(transform), features);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("metadata 'series.target.transform': " + e.getMessage());
+        }
     }
 
     private static Column column(Map<String, String> m, String prefix) {
@@ -264,8 +305,8 @@ public final class SeriesSchema {
 
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "target %s (mean %.4g, std %.4g)", target.name(),
-                target.mean(), target.std()));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "target %s (%smean %.4g, std %.4g)", target.name(),
+                transform == TargetTransform.NONE ? "" : transform.label() + "; ", target.mean(), target.std()));
         for (Column c : features) {
             b.append(c.numeric() ? String.format(Locale.ROOT, "; %s numeric", c.name())
                     : String.format(Locale.ROOT, "; %s one-hot over %d categories", c.name(), c.width()));

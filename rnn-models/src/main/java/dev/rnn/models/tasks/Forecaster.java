@@ -25,9 +25,14 @@ import java.util.Map;
  * With {@code autoregressive}, a linear map from the window's W standardized target values is added
  * (LSTNet's "highway"; initialized to repeat the last value, so training starts from persistence).
  *
+ * <p>Outputs are turned into the CSV's units by the schema's target transform, as expected values
+ * given each output's error variance on the validation windows (without a transform that is the
+ * plain inverse of the standardization).
+ *
  * <p>Tensors: {@code rnn.*} in PyTorch's layout, {@code head.weight} (H×D), {@code head.bias} [H],
- * {@code ar.weight} (H×W) when autoregressive. The schema (columns, statistics, categories) and the
- * architecture are in the metadata.
+ * {@code ar.weight} (H×W) when autoregressive. The schema (columns, statistics, categories, target
+ * transform), the error variances ({@code errorVariance}, H values, standardized units; 0 when
+ * absent) and the architecture are in the metadata.
  *
  * <pre>{@code
  * try (Forecaster f = Forecaster.load(Kernels.preferred(), Path.of("temps.safetensors"))) {
@@ -66,6 +71,7 @@ public final class Forecaster implements AutoCloseable {
     final DenseLayer head;
     final DenseLayer ar;
     private final ParameterSet parameters = new ParameterSet();
+    private final double[] errorVariance;
     private Runner runner;
 
     private Forecaster(Kernels kernels, Config config, SeriesSchema schema, double testFraction) {
@@ -73,6 +79,7 @@ public final class Forecaster implements AutoCloseable {
         this.config = config;
         this.schema = schema;
         this.testFraction = testFraction;
+        errorVariance = new double[config.horizon()];
         stack = RecurrentStack.allocate(arena, config.cell(), schema.width(), config.hidden(), config.layers(), false);
         head = new DenseLayer(kernels, arena, config.hidden(), config.horizon(), true);
         ar = config.autoregressive() ? new DenseLayer(kernels, arena, config.window(), config.horizon(), false) : null;
@@ -113,7 +120,6 @@ public final class Forecaster implements AutoCloseable {
             return;
         }
         int w = config.window(), n = w + 1, width = series.width();
-        SeriesSchema.Column t = schema.target();
         float[] in = series.inputs();
         double[] gram = new double[n * n], x = new double[n];
         double[][] rhs = new double[config.horizon()][n];
@@ -128,7 +134,7 @@ public final class Forecaster implements AutoCloseable {
                 }
             }
             for (int h = 0; h < config.horizon(); h++) {
-                double y = (series.target()[e + 1 + h] - t.mean()) / t.std();
+                double y = schema.standardizeTarget(series.target()[e + 1 + h]);
                 for (int i = 0; i < n; i++) {
                     rhs[h][i] += x[i] * y;
                 }
@@ -164,7 +170,11 @@ public final class Forecaster implements AutoCloseable {
                 if (config.autoregressive()) {
                     m.requireTensor("ar.weight", config.horizon(), config.window());
                 }
+                double[] variance = f.metadata().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
+                        : new double[config.horizon()];
+                checkErrorVariance(variance, config.horizon());
                 model = new Forecaster(kernels, config, schema, m.decimal("testFraction"));
+                model.errorVariance(variance);
             } catch (IllegalArgumentException e) {
                 throw new SafetensorsException(file, e.getMessage());
             }
@@ -199,6 +209,38 @@ public final class Forecaster implements AutoCloseable {
         return parameters;
     }
 
+    /** Each output's forecast error variance on the validation windows, standardized units (a copy). */
+    public double[] errorVariance() {
+        return errorVariance.clone();
+    }
+
+    /** Sets the error variances (H values ≥ 0) that turn outputs into expected values in the CSV's units. */
+    public void errorVariance(double[] variance) {
+        checkErrorVariance(variance, config.horizon());
+        System.arraycopy(variance, 0, errorVariance, 0, variance.length);
+    }
+
+    private static void checkErrorVariance(double[] variance, int horizon) {
+        if (variance.length != horizon) {
+            throw new IllegalArgumentException("errorVariance has " + variance.length + " values, expected " + horizon
+                    + " (one per output)");
+        }
+        for (double v : variance) {
+            if (!(v >= 0 && v < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("errorVariance holds " + v + ", expected finite values ≥ 0");
+            }
+        }
+    }
+
+    /** The error variances as model metadata: {@code errorVariance}, comma-separated. */
+    Map<String, String> errorVarianceMetadata() {
+        StringBuilder b = new StringBuilder();
+        for (double v : errorVariance) {
+            b.append(b.isEmpty() ? "" : ",").append(v);
+        }
+        return Map.of("errorVariance", b.toString());
+    }
+
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);
@@ -211,6 +253,7 @@ public final class Forecaster implements AutoCloseable {
         m.put("autoregressive", Boolean.toString(config.autoregressive()));
         m.put("loss", config.loss().name().toLowerCase(Locale.ROOT));
         m.put("testFraction", Double.toString(testFraction));
+        m.putAll(errorVarianceMetadata());
         schema.putMetadata(m);
         return m;
     }
@@ -224,13 +267,12 @@ public final class Forecaster implements AutoCloseable {
         double[][] out = new double[ends.length][config.horizon()];
         int batch = 64;
         Runner r = runner(batch);
-        SeriesSchema.Column t = schema.target();
         for (int from = 0; from < ends.length; from += batch) {
             int count = Math.min(batch, ends.length - from);
             Matrix p = r.forward(series, ends, from, count, false, 0);
             for (int b = 0; b < count; b++) {
                 for (int h = 0; h < config.horizon(); h++) {
-                    out[from + b][h] = p.get(b, h) * t.std() + t.mean();
+                    out[from + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
                 }
             }
         }
@@ -329,19 +371,17 @@ public final class Forecaster implements AutoCloseable {
 
         /**
          * Mean loss over the {@code count} windows and H outputs, against the standardized targets; with
-         * {@code backward}, adds the gradients. {@code mse} forces the squared error (validation), else the
-         * configured loss.
+         * {@code backward}, adds the gradients.
          */
-        double run(EncodedSeries s, int[] ends, int from, int count, boolean training, long seed, boolean backward, boolean mse) {
+        double run(EncodedSeries s, int[] ends, int from, int count, boolean training, long seed, boolean backward) {
             Matrix p = forward(s, ends, from, count, training, seed);
-            SeriesSchema.Column t = schema.target();
-            boolean huber = !mse && config.loss() == Loss.HUBER;
+            boolean huber = config.loss() == Loss.HUBER;
             double sum = 0, scale = 1.0 / ((double) count * horizon);
             dPrediction.fill(0f);
             for (int b = 0; b < count; b++) {
                 int e = ends[from + b];
                 for (int h = 0; h < horizon; h++) {
-                    double d = p.get(b, h) - (s.target()[e + 1 + h] - t.mean()) / t.std();
+                    double d = p.get(b, h) - schema.standardizeTarget(s.target()[e + 1 + h]);
                     double g;
                     if (huber && Math.abs(d) > 1) {
                         sum += Math.abs(d) - 0.5;
@@ -363,6 +403,18 @@ public final class Forecaster implements AutoCloseable {
                 layers.backward(dOut, stack.grads(), null);
             }
             return sum * scale;
+        }
+
+        /** Adds to sumSq[h] the squared errors (standardized units) of output h over the {@code count} windows, without dropout. */
+        void addSquaredErrors(EncodedSeries s, int[] ends, int from, int count, double[] sumSq) {
+            Matrix p = forward(s, ends, from, count, false, 0);
+            for (int b = 0; b < count; b++) {
+                int e = ends[from + b];
+                for (int h = 0; h < horizon; h++) {
+                    double d = p.get(b, h) - schema.standardizeTarget(s.target()[e + 1 + h]);
+                    sumSq[h] += d * d;
+                }
+            }
         }
 
         @Override

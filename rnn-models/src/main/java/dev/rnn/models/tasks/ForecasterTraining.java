@@ -67,20 +67,34 @@ public final class ForecasterTraining implements TrainingTask {
     @Override
     public BatchLoss trainBatch(int index, long step) {
         int from = index * batch, count = Math.min(batch, order.length - from);
-        double loss = model.runner(batch).run(series, order, from, count, true, seed * 0xBF58476D1CE4E5B9L + step, true, false);
+        double loss = model.runner(batch).run(series, order, from, count, true, seed * 0xBF58476D1CE4E5B9L + step, true);
         return new BatchLoss(loss, count);
     }
 
+    /**
+     * The mean squared error over the validation windows and outputs; each output's own mean becomes the
+     * model's error variance, saved with the weights it describes.
+     */
     @Override
     public Evaluation evaluate() {
         int[] v = windows.validation();
         Forecaster.Runner r = model.runner(batch);
-        double sum = 0;
+        double[] sumSq = new double[model.config().horizon()];
         for (int from = 0; from < v.length; from += batch) {
-            int count = Math.min(batch, v.length - from);
-            sum += r.run(series, v, from, count, false, 0, false, true) * count;
+            r.addSquaredErrors(series, v, from, Math.min(batch, v.length - from), sumSq);
         }
-        return new Evaluation(sum / v.length, Double.NaN);
+        double sum = 0;
+        for (int h = 0; h < sumSq.length; h++) {
+            sum += sumSq[h];
+            sumSq[h] /= v.length;
+        }
+        model.errorVariance(sumSq);
+        return new Evaluation(sum / ((double) v.length * sumSq.length), Double.NaN);
+    }
+
+    @Override
+    public Map<String, String> evaluatedMetadata() {
+        return model.errorVarianceMetadata();
     }
 
     @Override

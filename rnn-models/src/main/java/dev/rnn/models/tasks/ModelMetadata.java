@@ -59,6 +59,20 @@ final class ModelMetadata {
         }
     }
 
+    /** A comma-separated list of numbers. */
+    double[] decimals(String key) throws SafetensorsException {
+        String[] parts = string(key).split(",", -1);
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new SafetensorsException(file.path(), "metadata '" + key + "' holds '" + parts[i] + "', not a number");
+            }
+        }
+        return out;
+    }
+
     boolean flag(String key) throws SafetensorsException {
         String v = string(key);
         if (!v.equals("true") && !v.equals("false")) {

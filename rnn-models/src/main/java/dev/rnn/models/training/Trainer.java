@@ -222,6 +222,7 @@ public final class Trainer {
         if (improved) {
             best = e.score();
             Map<String, String> meta = new LinkedHashMap<>(metadata);
+            meta.putAll(task.evaluatedMetadata());
             meta.put("training.epoch", Integer.toString(epoch + 1));
             meta.put("training.step", Long.toString(step));
             meta.put("training.validationLoss", Double.toString(e.loss()));

@@ -47,6 +47,14 @@ public interface TrainingTask {
     /** The model file's metadata: task, architecture, vocabularies, settings. */
     Map<String, String> metadata();
 
+    /**
+     * Metadata that describes the weights just evaluated (a forecaster's validation error variances),
+     * saved with them when they are the best so far; none by default.
+     */
+    default Map<String, String> evaluatedMetadata() {
+        return Map.of();
+    }
+
     /** State carried from batch to batch besides the parameters (a language model's hidden states), saved in checkpoints. */
     default List<Matrix> carriedState() {
         return List.of();

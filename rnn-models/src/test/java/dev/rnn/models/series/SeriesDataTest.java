@@ -81,6 +81,42 @@ class SeriesDataTest {
     }
 
     @Test
+    void aTransformedTargetIsStandardizedInTransformedUnitsAndSaved() throws IOException {
+        CsvTable t = CsvTable.read(csv("c.csv", "y\n1\n4\n9\nNA\n100\n"));
+        SeriesSchema s = SeriesSchema.fit(t, "y", TargetTransform.SQRT, List.of(), 4);
+        assertEquals(2.0, s.target().mean(), 1e-12);                 // of √1, √4, √9; the NA and the test row do not count
+        assertEquals(Math.sqrt(2.0 / 3), s.target().std(), 1e-12);
+        EncodedSeries e = s.encode(t);
+        assertEquals((10 - 2) / Math.sqrt(2.0 / 3), e.inputs()[4], 1e-5);
+        assertEquals(100.0, e.target()[4]);                           // raw values are kept for scoring
+        for (int r : new int[] {0, 1, 2, 4}) {
+            assertEquals(e.target()[r], s.targetValue(s.standardizeTarget(e.target()[r]), 0), 1e-9 * e.target()[r]);
+        }
+        // an error variance of v standardized units is v·std² in √ units, and adds that much to a squared forecast
+        assertEquals(9 + 0.5 * 2.0 / 3, s.targetValue(s.standardizeTarget(9), 0.5), 1e-9);
+        Map<String, String> m = new HashMap<>();
+        s.putMetadata(m);
+        assertEquals("sqrt", m.get("series.target.transform"));
+        SeriesSchema back = SeriesSchema.fromMetadata(m);
+        assertEquals(TargetTransform.SQRT, back.transform());
+        assertArrayEquals(e.inputs(), back.encode(t).inputs());
+        m.remove("series.target.transform");
+        assertEquals(TargetTransform.NONE, SeriesSchema.fromMetadata(m).transform(), "files from before transforms");
+        m.put("series.target.transform", "cube");
+        assertEquals("metadata 'series.target.transform': transform must be none, sqrt or log1p, found 'cube'",
+                assertThrows(IllegalArgumentException.class, () -> SeriesSchema.fromMetadata(m)).getMessage());
+        // values outside the domain: named with their file and line, at fit and at encode
+        CsvTable negative = CsvTable.read(csv("n.csv", "y\n1\n2\n-3\n"));
+        assertEquals(dir.resolve("n.csv") + ":4: the target column 'y' holds -3, but the sqrt transform needs values ≥ 0",
+                assertThrows(DataException.class, () -> SeriesSchema.fit(negative, "y", TargetTransform.SQRT, List.of(), 2)).getMessage());
+        assertTrue(assertThrows(DataException.class, () -> s.encode(negative)).getMessage().endsWith(":4: the target column 'y' holds -3,"
+                + " but the sqrt transform needs values ≥ 0"));
+        assertTrue(assertThrows(DataException.class, () -> SeriesSchema.fit(CsvTable.read(csv("l.csv", "y\n1\n-1\n")), "y",
+                TargetTransform.LOG1P, List.of(), 2)).getMessage().endsWith(":3: the target column 'y' holds -1, but the log1p"
+                + " transform needs values > -1"));
+    }
+
+        @Test
     void oneHotColumnsAreStableAcrossFiles() throws IOException {
         CsvTable train = CsvTable.read(csv("train.csv", "y,w\n1,rain\n2,sun\n3,fog\n4,sun\n5,hail\n"));
         SeriesSchema s = SeriesSchema.fit(train, "y", List.of("w"), 4);

@@ -13,6 +13,7 @@ import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.series.EncodedSeries;
 import dev.rnn.models.series.ForecastWindows;
 import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.series.TargetTransform;
 import dev.rnn.models.training.Trainer;
 import dev.rnn.models.training.TrainingSettings;
 import java.nio.file.Files;
@@ -105,6 +106,9 @@ class ForecasterTest {
         try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
             ForecastScores sc = ForecastScores.of(f, s, w.test(), w.skippedTest());
             assertTrue(sc.rmse() < 0.85 * sc.persistenceRmse(), "rmse " + sc.rmse() + " vs persistence " + sc.persistenceRmse());
+            for (double v : f.errorVariance()) {
+                assertTrue(v > 0 && v < 1, "the best epoch's validation error variances are saved with it: " + v);
+            }
             double[] next = f.predictNext(schema.encode(CsvTable.read(SyntheticSeries.hourly(dir.resolve("more.csv"), 100, 8))));
             assertEquals(24, next.length);
             for (double v : next) {
@@ -143,7 +147,65 @@ class ForecasterTest {
         }
     }
 
+    /**
+     * With a transformed target, forecasts are expected values: validation sets each output's error
+     * variance to its mean squared error there, the file keeps it, and a forecast is the squared √-forecast
+     * plus that variance (in √ units).
+     */
     @Test
+    void aTransformedTargetIsForecastAsAnExpectedValue() throws Exception {
+        CsvTable t = CsvTable.read(SyntheticSeries.hourly(dir.resolve("h.csv"), 400, 4));
+        int split = ForecastWindows.splitRow(t.rows(), 0.2);
+        SeriesSchema schema = SeriesSchema.fit(t, "load", TargetTransform.SQRT, List.of("weather"), split);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 8, 2, split, 0.2);
+        Path file = dir.resolve("sqrt.safetensors");
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(8, 2), schema, 0.2, 9)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 16, 1);
+            assertArrayEquals(new double[2], f.errorVariance(), "none before validation");
+            double[][] plain = f.predict(s, w.test());
+            double loss = task.evaluate().loss();
+            double[] v = f.errorVariance();
+            double[][] p = f.predict(s, w.validation());
+            double[] sumSq = new double[2];
+            for (int i = 0; i < w.validation().length; i++) {
+                for (int h = 0; h < 2; h++) {
+                    double z = Math.sqrt(Math.max(0, p[i][h] - v[h] * schema.target().std() * schema.target().std()));
+                    double d = (z - schema.target().mean()) / schema.target().std() - schema.standardizeTarget(s.target()[w.validation()[i] + 1 + h]);
+                    sumSq[h] += d * d;
+                }
+            }
+            for (int h = 0; h < 2; h++) {
+                assertEquals(sumSq[h] / w.validation().length, v[h], 1e-4 * v[h]);
+            }
+            assertEquals((v[0] + v[1]) / 2, loss, 1e-12);
+            double[][] corrected = f.predict(s, w.test());
+            double std = schema.target().std();
+            for (int i = 0; i < plain.length; i++) {
+                for (int h = 0; h < 2; h++) {
+                    assertEquals(plain[i][h] + v[h] * std * std, corrected[i][h], 1e-9 * corrected[i][h]);
+                }
+            }
+            assertEquals(String.join(",", Double.toString(v[0]), Double.toString(v[1])), task.evaluatedMetadata().get("errorVariance"));
+            SafetensorsWriter out = new SafetensorsWriter().metadata(f.metadata());
+            f.parameters().writeTo(out, "");
+            out.write(file);
+            assertEquals("errorVariance has 1 values, expected 2 (one per output)",
+                    assertThrows(IllegalArgumentException.class, () -> f.errorVariance(new double[1])).getMessage());
+            assertEquals("errorVariance holds -1.0, expected finite values ≥ 0",
+                    assertThrows(IllegalArgumentException.class, () -> f.errorVariance(new double[] {0, -1})).getMessage());
+            try (Forecaster g = Forecaster.load(Kernels.preferred(), file)) {
+                assertEquals(TargetTransform.SQRT, g.schema().transform());
+                assertArrayEquals(v, g.errorVariance(), 0);
+                double[][] again = g.predict(s, w.test());
+                for (int i = 0; i < again.length; i++) {
+                    assertArrayEquals(corrected[i], again[i], 0);
+                }
+            }
+        }
+    }
+
+        @Test
     void everyCellKindRoundTripsThroughItsFile() throws Exception {
         CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 200, 0.5, 0, 3));
         SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), 160);
