@@ -85,8 +85,9 @@ final class TrainingProgress implements TrainingListener {
     public void validated(Point p, List<Point> history) {
         closeBar();
         String acc = Double.isNaN(p.validationAccuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", p.validationAccuracy());
-        out.printf(Locale.ROOT, "epoch %.2f (%s): training loss %.4f, validation loss %.4f%s%s%n", p.epochs(), clock(p.seconds()),
-                p.trainLoss(), p.validationLoss(), acc, p.best() ? " (best so far, saved)" : "");
+        String where = p.step() == 0 ? "before training: " : String.format(Locale.ROOT, "epoch %.2f (%s): training loss %.4f, ",
+                p.epochs(), clock(p.seconds()), p.trainLoss());
+        out.printf(Locale.ROOT, "%svalidation loss %.4f%s%s%n", where, p.validationLoss(), acc, p.best() ? " (best so far, saved)" : "");
         out.flush();
         if (png != null) {
             try {

@@ -92,6 +92,12 @@ public final class ForecasterTraining implements TrainingTask {
         return new Evaluation(sum / ((double) v.length * sumSq.length), Double.NaN);
     }
 
+    /** The least-squares start is a forecaster in its own right: it is validated, and kept if training never beats it. */
+    @Override
+    public boolean validatesStart() {
+        return true;
+    }
+
     @Override
     public Map<String, String> evaluatedMetadata() {
         return model.errorVarianceMetadata();

@@ -99,6 +99,10 @@ public final class Trainer {
             boolean stopped = false, outOfTime = false, exhausted = withoutImprovement(history) >= settings.patience()
                     && settings.patience() > 0;
             listener.started(epoch, batch, perEpoch, task.unit());
+            if (!resume && task.validatesStart()) {
+                // the starting point is a candidate like any epoch: training that only makes it worse keeps it
+                best = validate(model, metadata, params, optimizer, 0, 0, perEpoch, 0, 0, best, Double.NaN, history);
+            }
             while ((settings.epochs() == 0 || epoch < settings.epochs()) && !outOfTime && !exhausted) {
                 if (batch == 0) {
                     task.startEpoch(epoch);
@@ -216,14 +220,15 @@ public final class Trainer {
                             List<TrainingListener.Point> history) throws IOException {
         TrainingTask.Evaluation e = task.evaluate();
         boolean improved = e.score() > best;
-        TrainingListener.Point point = new TrainingListener.Point(epoch + 1, step, epoch + (double) batch / perEpoch, seconds,
+        int epochNumber = step == 0 ? 0 : epoch + 1;       // 0: the starting point, before any training
+        TrainingListener.Point point = new TrainingListener.Point(epochNumber, step, epoch + (double) batch / perEpoch, seconds,
                 trainLoss, e.loss(), e.accuracy(), improved);
         history.add(point);
         if (improved) {
             best = e.score();
             Map<String, String> meta = new LinkedHashMap<>(metadata);
             meta.putAll(task.evaluatedMetadata());
-            meta.put("training.epoch", Integer.toString(epoch + 1));
+            meta.put("training.epoch", Integer.toString(epochNumber));
             meta.put("training.step", Long.toString(step));
             meta.put("training.validationLoss", Double.toString(e.loss()));
             meta.put("training.validationAccuracy", Double.toString(e.accuracy()));

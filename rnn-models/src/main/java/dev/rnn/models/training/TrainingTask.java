@@ -48,6 +48,14 @@ public interface TrainingTask {
     Map<String, String> metadata();
 
     /**
+     * Whether the weights before training are worth keeping (a fitted start), so that a fresh run
+     * validates them first and keeps them if no epoch does better; false by default.
+     */
+    default boolean validatesStart() {
+        return false;
+    }
+
+    /**
      * Metadata that describes the weights just evaluated (a forecaster's validation error variances),
      * saved with them when they are the best so far; none by default.
      */

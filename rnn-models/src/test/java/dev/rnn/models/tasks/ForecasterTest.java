@@ -205,6 +205,38 @@ class ForecasterTest {
         }
     }
 
+        /** The least-squares start is validated before training, and it is the model kept when no epoch beats it. */
+    @Test
+    void theLeastSquaresStartIsKeptWhenTrainingOnlyMakesItWorse() throws Exception {
+        CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 600, 0.6, 0.3, 2));
+        int split = ForecastWindows.splitRow(t.rows(), 0.2);
+        SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), split);
+        EncodedSeries s = schema.encode(t);
+        ForecastWindows w = ForecastWindows.split(s, 6, 1, split, 0.2);
+        Path model = dir.resolve("start.safetensors");
+        double[][] start;
+        Trainer.Result result;
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(6, 1), schema, 0.2, 1)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 16, 1);
+            start = f.predict(s, w.test());
+            // plain SGD with a step this large only makes the forecaster worse
+            result = new Trainer(Kernels.preferred(), task, new TrainingSettings("sgd", 50, 5, 2, 0, Integer.MAX_VALUE, 0.7,
+                    TrainingSettings.NonFinitePolicy.SKIP), null).run(model, false);
+        }
+        assertEquals(0, result.history().get(0).step());
+        assertTrue(result.history().get(0).best());
+        assertTrue(result.history().stream().skip(1).noneMatch(p -> p.best()), result.history().toString());
+        try (dev.rnn.models.io.SafetensorsFile file = dev.rnn.models.io.SafetensorsFile.open(model)) {
+            assertEquals("0", file.metadata().get("training.epoch"));
+        }
+        try (Forecaster g = Forecaster.load(Kernels.preferred(), model)) {
+            double[][] kept = g.predict(s, w.test());
+            for (int i = 0; i < kept.length; i++) {
+                assertArrayEquals(start[i], kept[i], 0);
+            }
+        }
+    }
+
         @Test
     void everyCellKindRoundTripsThroughItsFile() throws Exception {
         CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 200, 0.5, 0, 3));
