@@ -136,9 +136,7 @@ class ForecasterTest {
         try (Forecaster g = Forecaster.load(Kernels.preferred(), file)) {
             assertEquals(schema.target(), g.schema().target());
             double[][] after = g.predict(g.schema().encode(t), w.test());
-            for (int i = 0; i < before.length; i++) {
-                assertArrayEquals(before[i], after[i], 0);
-            }
+            assertSamePredictions(before, after);
             Path gap = Files.writeString(dir.resolve("gap.csv"), "time,load,weather\na,1,rain\nb,NA,rain\n"
                     + "c,1,rain\nd,1,rain\ne,1,rain\nf,1,rain\ng,1,rain\nh,1,rain\ni,1,rain\n");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -198,14 +196,12 @@ class ForecasterTest {
                 assertEquals(TargetTransform.SQRT, g.schema().transform());
                 assertArrayEquals(v, g.errorVariance(), 0);
                 double[][] again = g.predict(s, w.test());
-                for (int i = 0; i < again.length; i++) {
-                    assertArrayEquals(corrected[i], again[i], 0);
-                }
+                assertSamePredictions(corrected, again);
             }
         }
     }
 
-        /** The least-squares start is validated before training, and it is the model kept when no epoch beats it. */
+    /** The least-squares start is validated before training, and it is the model kept when no epoch beats it. */
     @Test
     void theLeastSquaresStartIsKeptWhenTrainingOnlyMakesItWorse() throws Exception {
         CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 600, 0.6, 0.3, 2));
@@ -231,13 +227,11 @@ class ForecasterTest {
         }
         try (Forecaster g = Forecaster.load(Kernels.preferred(), model)) {
             double[][] kept = g.predict(s, w.test());
-            for (int i = 0; i < kept.length; i++) {
-                assertArrayEquals(start[i], kept[i], 0);
-            }
+            assertSamePredictions(start, kept);
         }
     }
 
-        @Test
+    @Test
     void everyCellKindRoundTripsThroughItsFile() throws Exception {
         CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 200, 0.5, 0, 3));
         SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), 160);
@@ -253,6 +247,14 @@ class ForecasterTest {
                 assertEquals(kind, g.config().cell());
                 assertEquals(Forecaster.Loss.HUBER, g.config().loss());
             }
+        }
+    }
+
+    /** Every forecast equal, bit for bit. */
+    private static void assertSamePredictions(double[][] expected, double[][] actual) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], actual[i], 0);
         }
     }
 }
