@@ -13,9 +13,10 @@ import java.util.TreeSet;
  * How the columns of a CSV become a model's input at each row: the target column first, then each
  * feature column in the order given. Numeric columns are standardized, (x − mean) / std with the
  * statistics of the training rows only; the target is first put through its {@link TargetTransform}
- * (its mean and std are those of the transformed values); non-numeric columns are one-hot over the categories seen in
- * the training rows (sorted), and a category the model has not seen becomes all zeros. The schema is
- * saved in a model's metadata so that every file is encoded the same way. Immutable.
+ * (its mean and std are those of the transformed values). Non-numeric columns are one-hot over the
+ * categories seen in the training rows (sorted), and a category the model has not seen becomes all
+ * zeros. The schema is saved in a model's metadata so that every file is encoded the same way.
+ * Immutable.
  */
 public final class SeriesSchema {
 
@@ -92,7 +93,10 @@ public final class SeriesSchema {
         return new SeriesSchema(fitColumn(table, target, trainRows, transform), transform, cols);
     }
 
-    /** A feature column when {@code targetTransform} is null, else the target, which must be numeric and in the transform's domain. */
+    /**
+     * A feature column when {@code targetTransform} is null, else the target, which must be numeric and
+     * in the transform's domain.
+     */
     private static Column fitColumn(CsvTable table, String name, int trainRows, TargetTransform targetTransform) {
         int c = table.column(name);
         boolean numeric = true;
@@ -141,7 +145,7 @@ public final class SeriesSchema {
         return new Column(name, false, 0, 0, new ArrayList<>(categories));
     }
 
-    /** The target value at row {@code r}, NaN when missing; anything else that is not a number in the transform's domain is an error. */
+    /** The target value at row {@code r}, NaN when missing; a value that is not a number in the transform's domain is an error. */
     private static double targetValue(CsvTable table, int r, int c, String name, TargetTransform transform) {
         Double x = CsvTable.number(table.value(r, c));
         if (x == null) {
