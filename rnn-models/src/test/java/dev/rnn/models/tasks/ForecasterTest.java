@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.series.SyntheticSeries;
+import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.io.SafetensorsWriter;
 import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.series.EncodedSeries;
@@ -222,7 +223,7 @@ class ForecasterTest {
         assertEquals(0, result.history().get(0).step());
         assertTrue(result.history().get(0).best());
         assertTrue(result.history().stream().skip(1).noneMatch(p -> p.best()), result.history().toString());
-        try (dev.rnn.models.io.SafetensorsFile file = dev.rnn.models.io.SafetensorsFile.open(model)) {
+        try (SafetensorsFile file = SafetensorsFile.open(model)) {
             assertEquals("0", file.metadata().get("training.epoch"));
         }
         try (Forecaster g = Forecaster.load(Kernels.preferred(), model)) {
