@@ -19,12 +19,13 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Shared set-up of the kernel benchmarks: a backend by name and a random square n×n matrix A in an
  * arena that lives for the trial. Each parameter set runs in its own fork, so the JIT sees one
- * implementation, as it does in an application.
+ * implementation, as it does in an application. Native access lets the SIMD GEMM start its packed
+ * panels on cache lines, as {@code ./rnn} and the tests allow it to.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Drnn.threads=1"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Drnn.threads=1"})
 public abstract class SquareMatrixBenchmark {
 
     @Param({"scalar", "simd"})
