@@ -355,10 +355,10 @@ final class SimdGemm {
     /** Packs op(B)[pc..pc+kc, jc..jc+nc) into panels of NR columns: bp[at + q·kc + p·NR + j], zero-padded. */
     static void packB(Matrix b, boolean transB, int pc, int jc, int kc, int nc, float[] bp, int at, float[] line) {
         MemorySegment bs = b.segment();
-        for (int q = 0; q < nc; q += NR) {
-            int base = at + q * kc, cols = Math.min(NR, nc - q);
-            if (transB) {
-                // B is n×k: each column of the panel is a row of B, copied out in bulk
+        if (transB) {
+            // B is n×k: each column of a panel is a row of B, copied out in bulk
+            for (int q = 0; q < nc; q += NR) {
+                int base = at + q * kc, cols = Math.min(NR, nc - q);
                 for (int j = 0; j < NR; j++) {
                     if (j < cols) {
                         MemorySegment.copy(bs, FLOAT, b.offset(jc + q + j, pc), line, 0, kc);
@@ -371,23 +371,28 @@ final class SimdGemm {
                         }
                     }
                 }
-            } else if (cols == NR) {
-                // B is k×n and the panel is whole: two vector copies per row (a bulk copy call
-                // costs more than the 128 bytes it moves)
-                for (int p = 0; p < kc; p++) {
-                    long off = b.offset(pc + p, jc + q);
-                    int dst = base + p * NR;
-                    FloatVector.fromMemorySegment(SPECIES, bs, off, ORDER).intoArray(bp, dst);
-                    FloatVector.fromMemorySegment(SPECIES, bs, off + (long) LANES * Float.BYTES, ORDER).intoArray(bp, dst + LANES);
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int dst = base + p * NR;
-                    MemorySegment.copy(bs, FLOAT, b.offset(pc + p, jc + q), bp, dst, cols);
-                    for (int j = cols; j < NR; j++) {
-                        bp[dst + j] = 0f;
-                    }
-                }
+            }
+            return;
+        }
+        // B is k×n: each row is read once, front to back, and dealt out to the whole panels, two vector
+        // copies each (a bulk copy call costs more than the 128 bytes it moves); going panel by panel
+        // instead read B down 2 KiB strides, about 1 % slower at 512³
+        int whole = nc / NR * NR;
+        for (int p = 0; p < kc; p++) {
+            long off = b.offset(pc + p, jc);
+            for (int q = 0; q < whole; q += NR) {
+                long o = off + (long) q * Float.BYTES;
+                int dst = at + q * kc + p * NR;
+                FloatVector.fromMemorySegment(SPECIES, bs, o, ORDER).intoArray(bp, dst);
+                FloatVector.fromMemorySegment(SPECIES, bs, o + (long) LANES * Float.BYTES, ORDER).intoArray(bp, dst + LANES);
+            }
+        }
+        if (whole < nc) {
+            int cols = nc - whole;
+            for (int p = 0; p < kc; p++) {
+                int dst = at + whole * kc + p * NR;
+                MemorySegment.copy(bs, FLOAT, b.offset(pc + p, jc + whole), bp, dst, cols);
+                Arrays.fill(bp, dst + cols, dst + NR, 0f);
             }
         }
     }
