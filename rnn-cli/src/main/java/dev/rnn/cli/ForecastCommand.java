@@ -11,6 +11,7 @@ import dev.rnn.models.tasks.CellNames;
 import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ForecasterTraining;
 import dev.rnn.models.tasks.ForecastScores;
+import dev.rnn.models.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +40,8 @@ final class ForecastCommand implements Runnable {
     static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 3e-4, 5, 100, Integer.MAX_VALUE, 0.7, 20);
     static final String DEFAULTS_TEXT = "Defaults: optimizer adam, lr 0.0003, clip 5, 100 epochs unless --minutes, validation (the last"
             + " 10 %% of the training windows, in time order) after each epoch, lr × 0.7 after a validation without improvement;"
-            + " stop after 20 validations without improvement; the model kept is the best by validation mean squared error.";
+            + " stop after 20 validations without improvement; the model kept is the best by validation mean squared error,"
+            + " or the least-squares start when that is within one standard error of it (--selection).";
 
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Train on the first rows of a CSV; the last --test-fraction of the rows is never trained on. Inputs and"
@@ -82,12 +84,19 @@ final class ForecastCommand implements Runnable {
         boolean noAutoregressive;
         @Option(names = "--batch", defaultValue = "32", description = "windows per batch (default: ${DEFAULT-VALUE})")
         int batch;
+        @Option(names = "--selection", defaultValue = "one-se", paramLabel = "RULE", description = "the model kept: one-se, the"
+                + " best epoch by validation unless the least-squares start is within one standard error of it (then the start,"
+                + " the simpler model); best, the lowest validation loss (default: ${DEFAULT-VALUE})")
+        String selection;
         @Mixin
         TrainingOptions training;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if (!selection.equals("one-se") && !selection.equals("best")) {
+                throw new IllegalArgumentException("--selection must be one-se or best, found '" + selection + "'");
+            }
             CsvTable table = CsvTable.read(csv);
             int split = ForecastWindows.splitRow(table.rows(), testFraction);
             SeriesSchema schema = SeriesSchema.fit(table, target, TargetTransform.parse(transform), features, split);
@@ -108,7 +117,17 @@ final class ForecastCommand implements Runnable {
             try (Forecaster f = Forecaster.create(Kernels.preferred(), config, schema, testFraction, training.seed)) {
                 ForecasterTraining task = new ForecasterTraining(f, series, windows, batch, training.seed);
                 out.printf(Locale.ROOT, "%,d parameters%n", f.parameters().count());
-                TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume, "forecaster", out);
+                Trainer.Result r = TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume, "forecaster", out);
+                if (r.stopped()) {
+                    out.println("interrupted: the start-or-trained choice runs when training ends (--resume continues)");
+                } else if (config.autoregressive() && selection.equals("one-se")) {
+                    ForecasterTraining.StartComparison c = task.keepStartUnlessBeaten(model);
+                    out.printf(Locale.ROOT, "validation rmse: trained %.4g, least-squares start %.4g; mean squared error %+.4g ± %.4g"
+                            + " (one standard error) against the start: %s%n", Math.sqrt(c.trainedLoss()), Math.sqrt(c.startLoss()),
+                            c.comparison().meanDifference(), c.comparison().standardError(), c.keptStart()
+                                    ? "the start is kept, being as good within noise"
+                                    : "the trained forecaster is kept");
+                }
             }
             try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
                 ForecastScores.of(f, series, windows.test(), windows.skippedTest()).print(out, "test");

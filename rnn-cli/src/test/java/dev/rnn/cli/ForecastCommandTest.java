@@ -41,6 +41,9 @@ class ForecastCommandTest {
         assertFalse(train.out().contains("note: column"), train.out());
         assertTrue(Pattern.compile("windows of 30 rows → 24 ahead: \\d+ to train on, \\d+ to validate with; [1-9]\\d* skipped for"
                 + " missing values").matcher(train.out()).find(), train.out());
+        assertTrue(Pattern.compile("(?m)^validation rmse: trained \\S+, least-squares start \\S+; mean squared error [-+]\\S+ ± \\S+"
+                + " \\(one standard error\\) against the start: (the start is kept, being as good within noise|the trained forecaster is"
+                + " kept)$").matcher(train.out()).find(), train.out());
         CliRun eval = CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", csv.toString(), "--png",
                 dir.resolve("fc.png").toString());
         ok(eval);
@@ -92,6 +95,8 @@ class ForecastCommandTest {
                 model.toString()), negative + ":3: the target column 'y' holds -3, but the sqrt transform needs values ≥ 0");
         failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "box-cox", "--model",
                 model.toString()), "transform must be none, sqrt or log1p, found 'box-cox'");
+        failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--selection", "last", "--model",
+                model.toString()), "--selection must be one-se or best, found 'last'");
         Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 25, 0.5, 0, 1);
         CliRun tooShort = CliRun.of("forecast", "train", "--csv", shortCsv.toString(), "--target", "y", "--model", model.toString());
         assertEquals(1, tooShort.code());
@@ -103,8 +108,10 @@ class ForecastCommandTest {
                 "--epochs", "1");
         ok(dates);
         assertTrue(dates.out().contains("note: column 'time' is not numeric and becomes 240 one-hot inputs, one per value"), dates.out());
-        ok(CliRun.of("forecast", "train", "--csv", ar.toString(), "--target", "y", "--window", "8", "--model", model.toString(),
-                "--hidden", "4", "--epochs", "1"));
+        CliRun best = CliRun.of("forecast", "train", "--csv", ar.toString(), "--target", "y", "--window", "8", "--model", model.toString(),
+                "--hidden", "4", "--epochs", "1", "--selection", "best");
+        ok(best);
+        assertFalse(best.out().contains("least-squares start"), best.out());
         failsWith(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", text.toString()),
                 text + ":5: the target column 'y' holds 'high', not a number");
         Path other = Files.writeString(dir.resolve("other.csv"), "t,v\n1,2\n");

@@ -2,6 +2,7 @@ package dev.rnn.models.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -205,11 +206,10 @@ class ForecasterTest {
     /** The least-squares start is validated before training, and it is the model kept when no epoch beats it. */
     @Test
     void theLeastSquaresStartIsKeptWhenTrainingOnlyMakesItWorse() throws Exception {
-        CsvTable t = CsvTable.read(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 600, 0.6, 0.3, 2));
-        int split = ForecastWindows.splitRow(t.rows(), 0.2);
-        SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), split);
-        EncodedSeries s = schema.encode(t);
-        ForecastWindows w = ForecastWindows.split(s, 6, 1, split, 0.2);
+        Univariate u = Univariate.of(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 600, 0.6, 0.3, 2), 6);
+        SeriesSchema schema = u.schema();
+        EncodedSeries s = u.series();
+        ForecastWindows w = u.windows();
         Path model = dir.resolve("start.safetensors");
         double[][] start;
         Trainer.Result result;
@@ -219,16 +219,100 @@ class ForecasterTest {
             // plain SGD with a step this large only makes the forecaster worse
             result = new Trainer(Kernels.preferred(), task, new TrainingSettings("sgd", 50, 5, 2, 0, Integer.MAX_VALUE, 0.7,
                     TrainingSettings.NonFinitePolicy.SKIP), null).run(model, false);
+            // the file already holds the start: the rule finds them equal and leaves the file alone
+            ForecasterTraining.StartComparison c = task.keepStartUnlessBeaten(model);
+            assertTrue(c.keptStart());
+            assertEquals(0, c.comparison().meanDifference());
         }
         assertEquals(0, result.history().get(0).step());
         assertTrue(result.history().get(0).best());
         assertTrue(result.history().stream().skip(1).noneMatch(p -> p.best()), result.history().toString());
         try (SafetensorsFile file = SafetensorsFile.open(model)) {
             assertEquals("0", file.metadata().get("training.epoch"));
+            assertEquals(null, file.metadata().get("training.selection"));
         }
         try (Forecaster g = Forecaster.load(Kernels.preferred(), model)) {
             double[][] kept = g.predict(s, w.test());
             assertSamePredictions(start, kept);
+        }
+    }
+
+    /** After training, the one-standard-error rule puts the start back when the trained forecaster is not clearly better. */
+    @Test
+    void theStartReplacesATrainedForecasterThatIsNotClearlyBetter() throws Exception {
+        Univariate u = Univariate.of(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 1500, 0.6, 0.3, 4), 6);
+        SeriesSchema schema = u.schema();
+        EncodedSeries s = u.series();
+        ForecastWindows w = u.windows();
+        Path model = dir.resolve("ar.safetensors");
+        double[][] start;
+        ForecasterTraining.StartComparison c;
+        double[] startVariance;
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(6, 1), schema, 0.2, 1)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 16, 1);
+            start = f.predict(s, w.test());
+            task.evaluate();
+            startVariance = f.errorVariance();
+            // the least-squares fit is the process itself: what training adds is fitted noise
+            Trainer.Result r = new Trainer(Kernels.preferred(), task, new TrainingSettings("adam", 1e-3, 5, 4, 0, 10, 1,
+                    TrainingSettings.NonFinitePolicy.STOP), null).run(model, false);
+            assertTrue(r.history().stream().skip(1).anyMatch(p -> p.best()), "an epoch edges out the start on validation");
+            c = task.keepStartUnlessBeaten(model);
+        }
+        assertTrue(c.keptStart(), c.toString());
+        assertTrue(c.comparison().meanDifference() > -c.comparison().standardError(), c.toString());
+        try (SafetensorsFile file = SafetensorsFile.open(model)) {
+            assertEquals("0", file.metadata().get("training.epoch"));
+            assertTrue(file.metadata().get("training.selection").startsWith("least-squares start"), file.metadata().toString());
+        }
+        try (Forecaster g = Forecaster.load(Kernels.preferred(), model)) {
+            assertSamePredictions(start, g.predict(s, w.test()));
+            assertArrayEquals(startVariance, g.errorVariance(), 0);
+        }
+    }
+
+    /** A series no linear forecast can follow (the logistic map): the trained forecaster beats the start clearly and stays. */
+    @Test
+    void aTrainedForecasterThatIsClearlyBetterStays() throws Exception {
+        StringBuilder csv = new StringBuilder("y\n");
+        java.util.Random rnd = new java.util.Random(6);
+        double x = 0.3;
+        for (int i = 0; i < 1500; i++) {
+            x = Math.min(1, Math.max(0, 3.9 * x * (1 - x) + 0.002 * rnd.nextGaussian()));
+            csv.append(x).append('\n');
+        }
+        Univariate u = Univariate.of(Files.writeString(dir.resolve("logistic.csv"), csv), 4);
+        SeriesSchema schema = u.schema();
+        EncodedSeries s = u.series();
+        ForecastWindows w = u.windows();
+        Path model = dir.resolve("logistic.safetensors");
+        ForecasterTraining.StartComparison c;
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), config(4, 1), schema, 0.2, 1)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 16, 1);
+            new Trainer(Kernels.preferred(), task, new TrainingSettings("adam", 1e-2, 5, 15, 0, Integer.MAX_VALUE, 1,
+                    TrainingSettings.NonFinitePolicy.STOP), null).run(model, false);
+            c = task.keepStartUnlessBeaten(model);
+        }
+        assertFalse(c.keptStart(), c.toString());
+        assertTrue(c.trainedLoss() < 0.5 * c.startLoss(), c.toString());
+        try (SafetensorsFile file = SafetensorsFile.open(model)) {
+            assertFalse(file.metadata().get("training.epoch").equals("0"));
+            assertEquals(null, file.metadata().get("training.selection"));
+        }
+    }
+
+    @Test
+    void withoutTheAutoregressiveMapThereIsNoStartToKeep() {
+        Univariate u = Univariate.of(SyntheticSeries.autoregressive(dir.resolve("ar.csv"), 300, 0.5, 0, 3), 5);
+        SeriesSchema schema = u.schema();
+        EncodedSeries s = u.series();
+        ForecastWindows w = u.windows();
+        try (Forecaster f = Forecaster.create(Kernels.preferred(), new Forecaster.Config(CellKind.GRU, 4, 1, 5, 1, 0, false,
+                Forecaster.Loss.MSE), schema, 0.2, 1)) {
+            ForecasterTraining task = new ForecasterTraining(f, s, w, 16, 1);
+            assertEquals("a forecaster without the autoregressive map has no least-squares start to keep",
+                    assertThrows(IllegalStateException.class, () -> task.keepStartUnlessBeaten(dir.resolve("none.safetensors")))
+                            .getMessage());
         }
     }
 
@@ -252,6 +336,17 @@ class ForecasterTest {
     }
 
     /** Every forecast equal, bit for bit. */
+    /** A series whose column "y" is the target and only input: schema fitted on the first 80 %, windows → 1 row ahead. */
+    private record Univariate(SeriesSchema schema, EncodedSeries series, ForecastWindows windows) {
+        static Univariate of(Path csv, int window) {
+            CsvTable t = CsvTable.read(csv);
+            int split = ForecastWindows.splitRow(t.rows(), 0.2);
+            SeriesSchema schema = SeriesSchema.fit(t, "y", List.of(), split);
+            EncodedSeries s = schema.encode(t);
+            return new Univariate(schema, s, ForecastWindows.split(s, window, 1, split, 0.2));
+        }
+    }
+
     private static void assertSamePredictions(double[][] expected, double[][] actual) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
