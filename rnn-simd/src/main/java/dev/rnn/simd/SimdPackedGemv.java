@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * worth of consecutive rows (LANES of them, within a block of 64); each column of a lane block is one
  * vector load, 256 bytes after the previous column, so y accumulates in vector lanes: no horizontal
  * sums, and the weights stream in address order. The lane blocks of a pass sit at constant offsets from
- * one pointer: four, or eight (a whole row block) for F32 with 256-bit vectors ({@link #F32_GROUP}).
+ * one pointer: four, or eight (a whole row block) with 256-bit vectors ({@link #F32_GROUP},
+ * {@link #BF16_GROUP}).
  *
  * <p>Code shape: each group of lane blocks is its own small method and no vector crosses a method
  * boundary. C2 inlines everything in such a method; in larger ones it gave up inlining Vector API
@@ -39,10 +40,15 @@ final class SimdPackedGemv {
      * read front to back (two passes of four each read half of every 256-byte column run), and eight
      * accumulators with one broadcast fit AVX2's 16 registers: 13.0–14.1 against 17.3–18.7 µs per GRU
      * H = 256 product on a Zen 3. Otherwise four (at 16 lanes the whole row block), with even and odd
-     * columns accumulating apart for eight FMA chains. BF16 passes are always four lane blocks: written
-     * for eight, C2 compiled the larger loop without its vector intrinsics, ten times slower.
+     * columns accumulating apart for eight FMA chains.
      */
     private static final int F32_GROUP = SUBS == 8 ? 8 : 4;
+    /**
+     * Lane blocks a BF16 pass reads together: eight at 8 lanes, with one accumulator per lane block (even
+     * then odd column of a pair on one chain), since eight accumulators for each parity would not fit
+     * AVX2's registers: GRU H = 1024 product 277–328 → 173–177 µs on a Zen 3. Otherwise four.
+     */
+    private static final int BF16_GROUP = SUBS == 8 ? 8 : 4;
 
     private SimdPackedGemv() {
     }
@@ -56,7 +62,7 @@ final class SimdPackedGemv {
         boolean f32 = w.format() == PackedMatrix.Format.F32;
         int rows = w.rows(), full = rows / LANES, all = (rows + LANES - 1) / LANES;
         // groups of lane blocks, then single lane blocks for the rest; last to first on request
-        int group = f32 ? F32_GROUP : 4, groups = full / group, singles = all - groups * group, blocks = groups + singles;
+        int group = f32 ? F32_GROUP : BF16_GROUP, groups = full / group, singles = all - groups * group, blocks = groups + singles;
         for (int k = 0; k < blocks; k++) {
             int g = lastRowsFirst ? blocks - 1 - k : k;
             if (g < groups) {
@@ -67,6 +73,8 @@ final class SimdPackedGemv {
                     f32Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
                 } else if (f32) {
                     f32Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                } else if (BF16_GROUP == 8) {
+                    bf16Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
                 } else {
                     bf16Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
                 }
@@ -217,6 +225,55 @@ final class SimdPackedGemv {
         a1.add(e1).intoMemorySegment(ys, y0 + VECTOR, ORDER);
         a2.add(e2).intoMemorySegment(ys, y0 + 2 * VECTOR, ORDER);
         a3.add(e3).intoMemorySegment(ys, y0 + 3 * VECTOR, ORDER);
+    }
+
+    /**
+     * A whole row block at 8 lanes: one accumulator per lane block. The shift and mask are written out
+     * here rather than called through {@link #low} and {@link #high}: C2 reaches its node-count cutoff in
+     * a loop this long and then stops inlining plain methods (the Vector API's own are exempt), which
+     * boxed every vector in the loop and ran ten times slower. C2 still keeps two of the eight
+     * accumulators on the stack on AVX2, for its early weight loads.
+     */
+    private static void bf16Group8(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
+                                   long s0, MemorySegment ys, long y0) {
+        FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + VECTOR, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 2 * VECTOR, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 3 * VECTOR, ORDER);
+        FloatVector a4 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 4 * VECTOR, ORDER);
+        FloatVector a5 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 5 * VECTOR, ORDER);
+        FloatVector a6 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 6 * VECTOR, ORDER);
+        FloatVector a7 = FloatVector.fromMemorySegment(SPECIES, ss, s0 + 7 * VECTOR, ORDER);
+        IntVector hi = IntVector.broadcast(INT_SPECIES, BF16_HIGH);
+        for (long p = from >> 1, end = to >> 1; p < end; p++) {
+            long d = b0 + p * COLUMN, xc = xo + p * 2 * Float.BYTES;
+            FloatVector xe = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc));
+            FloatVector xd = FloatVector.broadcast(SPECIES, xs.get(FLOAT, xc + Float.BYTES));
+            IntVector p0 = IntVector.fromMemorySegment(INT_SPECIES, ws, d, ORDER);
+            a0 = p0.and(hi).reinterpretAsFloats().fma(xd, p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a0));
+            IntVector p1 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + VECTOR, ORDER);
+            a1 = p1.and(hi).reinterpretAsFloats().fma(xd, p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a1));
+            IntVector p2 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 2 * VECTOR, ORDER);
+            a2 = p2.and(hi).reinterpretAsFloats().fma(xd, p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2));
+            IntVector p3 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 3 * VECTOR, ORDER);
+            a3 = p3.and(hi).reinterpretAsFloats().fma(xd, p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3));
+            IntVector p4 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 4 * VECTOR, ORDER);
+            a4 = p4.and(hi).reinterpretAsFloats().fma(xd, p4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a4));
+            IntVector p5 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 5 * VECTOR, ORDER);
+            a5 = p5.and(hi).reinterpretAsFloats().fma(xd, p5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a5));
+            IntVector p6 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 6 * VECTOR, ORDER);
+            a6 = p6.and(hi).reinterpretAsFloats().fma(xd, p6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a6));
+            IntVector p7 = IntVector.fromMemorySegment(INT_SPECIES, ws, d + 7 * VECTOR, ORDER);
+            a7 = p7.and(hi).reinterpretAsFloats().fma(xd, p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a7));
+        }
+        a0.intoMemorySegment(ys, y0, ORDER);
+        a1.intoMemorySegment(ys, y0 + VECTOR, ORDER);
+        a2.intoMemorySegment(ys, y0 + 2 * VECTOR, ORDER);
+        a3.intoMemorySegment(ys, y0 + 3 * VECTOR, ORDER);
+        a4.intoMemorySegment(ys, y0 + 4 * VECTOR, ORDER);
+        a5.intoMemorySegment(ys, y0 + 5 * VECTOR, ORDER);
+        a6.intoMemorySegment(ys, y0 + 6 * VECTOR, ORDER);
+        a7.intoMemorySegment(ys, y0 + 7 * VECTOR, ORDER);
     }
 
     private static void bf16Group1(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
