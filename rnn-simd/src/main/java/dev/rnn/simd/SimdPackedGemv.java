@@ -19,8 +19,7 @@ import jdk.incubator.vector.VectorOperators;
  * worth of consecutive rows (LANES of them, within a block of 64); each column of a lane block is one
  * vector load, 256 bytes after the previous column, so y accumulates in vector lanes: no horizontal
  * sums, and the weights stream in address order. The lane blocks of a pass sit at constant offsets from
- * one pointer: four, or eight (a whole row block) with 256-bit vectors ({@link #F32_GROUP},
- * {@link #BF16_GROUP}).
+ * one pointer: four, or eight (a whole row block) with 256-bit vectors ({@link #GROUP}).
  *
  * <p>Code shape: each group of lane blocks is its own small method and no vector crosses a method
  * boundary. C2 inlines everything in such a method; in larger ones it gave up inlining Vector API
@@ -36,19 +35,15 @@ final class SimdPackedGemv {
     private static final int SUBS = PackedMatrix.ROW_BLOCK / LANES;
     private static final int BF16_HIGH = 0xFFFF0000;
     /**
-     * Lane blocks an F32 pass reads together. With 8 lanes, eight: the whole row block, so the matrix is
-     * read front to back (two passes of four each read half of every 256-byte column run), and eight
-     * accumulators with one broadcast fit AVX2's 16 registers: 13.0–14.1 against 17.3–18.7 µs per GRU
-     * H = 256 product on a Zen 3. Otherwise four (at 16 lanes the whole row block), with even and odd
-     * columns accumulating apart for eight FMA chains.
+     * Lane blocks a pass reads together. With 8 lanes, eight: the whole row block, so the matrix is read
+     * front to back (two passes of four each read half of every 256-byte column run). F32 keeps one
+     * accumulator per lane block and one broadcast of x, which fit AVX2's 16 registers: 13.0–14.1
+     * against 17.3–18.7 µs per GRU H = 256 product on a Zen 3. BF16 too, the even then the odd column of
+     * a pair on one chain, since eight accumulators for each parity would not fit: GRU H = 1024 product
+     * 277–328 → 173–177 µs. Otherwise four (at 16 lanes the whole row block), with even and odd columns
+     * accumulating apart for eight FMA chains.
      */
-    private static final int F32_GROUP = SUBS == 8 ? 8 : 4;
-    /**
-     * Lane blocks a BF16 pass reads together: eight at 8 lanes, with one accumulator per lane block (even
-     * then odd column of a pair on one chain), since eight accumulators for each parity would not fit
-     * AVX2's registers: GRU H = 1024 product 277–328 → 173–177 µs on a Zen 3. Otherwise four.
-     */
-    private static final int BF16_GROUP = SUBS == 8 ? 8 : 4;
+    private static final int GROUP = SUBS == 8 ? 8 : 4;
 
     private SimdPackedGemv() {
     }
@@ -62,24 +57,26 @@ final class SimdPackedGemv {
         boolean f32 = w.format() == PackedMatrix.Format.F32;
         int rows = w.rows(), full = rows / LANES, all = (rows + LANES - 1) / LANES;
         // groups of lane blocks, then single lane blocks for the rest; last to first on request
-        int group = f32 ? F32_GROUP : BF16_GROUP, groups = full / group, singles = all - groups * group, blocks = groups + singles;
+        int groups = full / GROUP, singles = all - groups * GROUP, blocks = groups + singles;
         for (int k = 0; k < blocks; k++) {
             int g = lastRowsFirst ? blocks - 1 - k : k;
             if (g < groups) {
                 // SUBS is a multiple of the group, so the group's lane blocks share a row block
-                int lb = g * group;
+                int lb = g * GROUP;
                 long b0 = base(lb, blockBytes), y0 = yo + (long) lb * VECTOR;
-                if (f32 && F32_GROUP == 8) {
-                    f32Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                if (GROUP == 8) {
+                    if (f32) {
+                        f32Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                    } else {
+                        bf16Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
+                    }
                 } else if (f32) {
                     f32Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
-                } else if (BF16_GROUP == 8) {
-                    bf16Group8(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
                 } else {
                     bf16Group4(ws, b0, xs, xo, colFrom, colTo, ss, so + y0, ys, y0);
                 }
             } else {
-                int lb = groups * group + (g - groups);
+                int lb = groups * GROUP + (g - groups);
                 VectorMask<Float> m = SPECIES.indexInRange(lb * LANES, rows);
                 long y0 = yo + (long) lb * VECTOR;
                 if (f32) {
