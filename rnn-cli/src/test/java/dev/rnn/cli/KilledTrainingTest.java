@@ -3,6 +3,7 @@ package dev.rnn.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Training killed with SIGKILL at random moments, again and again: after every kill the latest
  * checkpoint opens and {@code --resume} continues from it, and the run that was killed and resumed
- * ends with exactly the parameters of a run that never stopped (same seed, same thread count).
+ * ends with exactly the parameters of a run that never stopped (same seed, same thread count). Each
+ * kill comes a random moment after training has passed a further seventh of its steps, so every
+ * kill lands in the middle of training however fast the machine is.
  */
 class KilledTrainingTest {
 
@@ -53,6 +56,32 @@ class KilledTrainingTest {
         return out;
     }
 
+    /** The step recorded in the checkpoint, or -1 when there is none yet; fails on a file that is not a checkpoint. */
+    private static long checkpointStep(Path checkpoint) throws SafetensorsException {
+        if (!Files.exists(checkpoint)) {
+            return -1;
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(checkpoint)) {
+            String step = f.metadata().get("checkpoint.step");
+            assertTrue(step != null, checkpoint + ": not a checkpoint");
+            return Long.parseLong(step);
+        }
+    }
+
+    /** Polls until the running training has checkpointed at least {@code target} steps; fails if it ends or stalls first. */
+    private static void awaitCheckpointStep(Process run, Path checkpoint, long target, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (checkpointStep(checkpoint) < target) {
+            if (!run.isAlive()) {
+                fail(what + ": training ended (exit " + run.exitValue() + ") before a checkpoint at step " + target);
+            }
+            if (System.nanoTime() > deadline) {
+                fail(what + ": no checkpoint at step " + target + " within 2 minutes");
+            }
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void killedAndResumedTrainingEndsWhereAnUninterruptedRunEnds() throws Exception {
         StringBuilder s = new StringBuilder();
@@ -69,27 +98,28 @@ class KilledTrainingTest {
             total = Long.parseLong(f.metadata().get("checkpoint.step"));
         }
         Path model = dir.resolve("killed.safetensors"), checkpoint = Checkpoint.pathFor(model);
-        int resumedFrom = 0, midTraining = 0;
+        int midTraining = 0;
         for (int k = 0; k < KILLS; k++) {
             List<String> a = new ArrayList<>(args(text, model));
             if (Files.exists(checkpoint)) {
                 a.add("--resume");
             }
             Process run = start(a);
-            Thread.sleep(1500 + r.nextInt(3500));
+            // Kill k waits for training to pass (k + 1) / (KILLS + 1) of its steps, then for a random
+            // moment of up to 250 ms (several checkpoint writes at ~12 ms per update), so the kills
+            // land in the middle of training however fast or slow the machine is.
+            long target = total * (k + 1) / (KILLS + 1);
+            awaitCheckpointStep(run, checkpoint, target, "kill " + k);
+            Thread.sleep(r.nextInt(250));
             run.destroyForcibly();             // SIGKILL: no shutdown hook, no final checkpoint
             run.waitFor();
-            if (Files.exists(checkpoint)) {
-                try (SafetensorsFile f = SafetensorsFile.open(checkpoint)) {
-                    assertTrue(f.metadata().containsKey("checkpoint.step"), "kill " + k + ": not a checkpoint");
-                    resumedFrom++;
-                    if (Long.parseLong(f.metadata().get("checkpoint.step")) < total) {
-                        midTraining++;
-                    }
-                }
+            long step = checkpointStep(checkpoint);
+            assertTrue(step >= 0, "kill " + k + ": the checkpoint is gone");
+            if (step < total) {
+                midTraining++;
             }
         }
-        assertTrue(midTraining >= 3, "only " + midTraining + " of " + KILLS + " kills left a checkpoint in the middle of training");
+        assertEquals(KILLS, midTraining, "kills that left a checkpoint in the middle of training");
         List<String> a = new ArrayList<>(args(text, model));
         a.add("--resume");
         Process last = start(a);
