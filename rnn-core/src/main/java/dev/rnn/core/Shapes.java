@@ -70,6 +70,29 @@ public final class Shapes {
         }
     }
 
+    /** Checks xProj and hProj B×4H, cPrev, c, h B×H and saved B×5H for the fused LSTM steps of {@code Kernels}. */
+    public static void requireLstmStep(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
+        requireSameShape("lstm step", cPrev, c, h);
+        requireSameShape("lstm step", xProj, hProj);
+        requireWidth("lstm step", "gates", xProj, c, 4);
+        requireWidth("lstm step", "saved", saved, c, 5);
+    }
+
+    /** Checks xProj and hProj B×3H, hPrev and h B×H and saved B×4H for the fused GRU steps of {@code Kernels}. */
+    public static void requireGruStep(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h) {
+        requireSameShape("gru step", hPrev, h);
+        requireSameShape("gru step", xProj, hProj);
+        requireWidth("gru step", "gates", xProj, h, 3);
+        requireWidth("gru step", "saved", saved, h, 4);
+    }
+
+    private static void requireWidth(String op, String name, Matrix m, Matrix state, int blocks) {
+        if (m.rows() != state.rows() || m.cols() != blocks * state.cols()) {
+            throw new IllegalArgumentException(op + ": " + name + " must be " + state.rows() + "×" + blocks * state.cols()
+                    + " for states " + state.shape() + ", found " + m.shape());
+        }
+    }
+
     /** A vector is a matrix with one row. */
     public static void requireVector(String op, String name, Matrix v, int length) {
         if (v.rows() != 1 || v.cols() != length) {

@@ -162,6 +162,32 @@ public final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
+        Shapes.requireLstmStep(xProj, hProj, cPrev, saved, c, h);
+        SimdCellSteps.lstmForward(xProj, hProj, cPrev, saved, c, h);
+    }
+
+    @Override
+    public void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates, Matrix scratch) {
+        Shapes.requireLstmStep(dGates, dGates, cPrev, saved, dc, dh);
+        SimdCellSteps.lstmBackward(saved, cPrev, dh, dc, dGates);
+    }
+
+    @Override
+    public void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h, Matrix scratch) {
+        Shapes.requireGruStep(xProj, hProj, hPrev, saved, h);
+        SimdCellSteps.gruForward(xProj, hProj, hPrev, saved, h);
+    }
+
+    @Override
+    public void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev,
+                            Matrix scratch) {
+        Shapes.requireGruStep(dxProj, dhProj, hPrev, saved, dh);
+        Shapes.requireSameShape("gruBackward", dh, dhPrev);
+        SimdCellSteps.gruBackward(saved, hPrev, dh, dxProj, dhProj, dhPrev);
+    }
+
+    @Override
     public void tanh(Matrix x, Matrix out) {
         Shapes.requireSameShape("tanh", x, out);
         SimdActivations.map(SimdActivations.TANH, x, out);

@@ -1,6 +1,5 @@
 package dev.rnn.core.cells;
 
-import dev.rnn.core.Matrix;
 import dev.rnn.core.kernels.Kernels;
 
 /**
@@ -21,46 +20,15 @@ public final class GruCell extends SizedCell {
 
     @Override
     public CellStep bind(StepBuffers b) {
-        int h = hiddenSize();
-        Matrix xRz = b.xProj().sliceCols(0, 2 * h), xN = b.xProj().sliceCols(2 * h, 3 * h);
-        Matrix hRz = b.hProj().sliceCols(0, 2 * h), hN = b.hProj().sliceCols(2 * h, 3 * h);
-        Matrix s = b.saved();
-        Matrix rz = s.sliceCols(0, 2 * h), r = s.sliceCols(0, h), z = s.sliceCols(h, 2 * h);
-        Matrix n = s.sliceCols(2 * h, 3 * h), savedHn = s.sliceCols(3 * h, 4 * h);
-        Matrix dx = b.dxProj();
-        boolean trains = dx != null;            // forward-only steps (inference) bind no backward buffers
-        Matrix dxRz = trains ? dx.sliceCols(0, 2 * h) : null, dxR = trains ? dx.sliceCols(0, h) : null;
-        Matrix dxZ = trains ? dx.sliceCols(h, 2 * h) : null, dxN = trains ? dx.sliceCols(2 * h, 3 * h) : null;
-        Matrix dhRz = trains ? b.dhProj().sliceCols(0, 2 * h) : null, dhN = trains ? b.dhProj().sliceCols(2 * h, 3 * h) : null;
-        Matrix tmp = b.scratch();
         return new CellStep() {
             @Override
             public void forward(Kernels k) {
-                k.add(xRz, hRz, rz);
-                k.sigmoid(rz, rz);
-                savedHn.copyFrom(hN);
-                k.mul(r, savedHn, n);
-                k.add(n, xN, n);
-                k.tanh(n, n);
-                k.sub(b.hPrev(), n, tmp);
-                b.h().copyFrom(n);
-                k.addProduct(z, tmp, b.h());
+                k.gruForward(b.xProj(), b.hProj(), b.hPrev(), b.saved(), b.h(), b.scratch());
             }
 
             @Override
             public void backward(Kernels k) {
-                Matrix dh = b.dh();
-                k.mul(z, dh, tmp);
-                k.sub(dh, tmp, tmp);            // (1 − z)⊙dh
-                k.tanhBackward(n, tmp, dxN);    // ∂/∂(x_n + r⊙h_n)
-                k.mul(dxN, r, dhN);             // ∂/∂h_n
-                k.mul(dxN, savedHn, tmp);
-                k.sigmoidBackward(r, tmp, dxR);
-                k.sub(b.hPrev(), n, tmp);
-                k.mul(tmp, dh, tmp);
-                k.sigmoidBackward(z, tmp, dxZ);
-                dhRz.copyFrom(dxRz);
-                k.mul(dh, z, b.dhPrev());       // the path through z⊙h
+                k.gruBackward(b.saved(), b.hPrev(), b.dh(), b.dxProj(), b.dhProj(), b.dhPrev(), b.scratch());
             }
         };
     }

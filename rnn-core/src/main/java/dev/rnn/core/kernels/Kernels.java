@@ -2,6 +2,7 @@ package dev.rnn.core.kernels;
 
 import dev.rnn.core.Matrix;
 import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.Shapes;
 
 /**
  * The numerical kernels every cell and layer is written against. Two implementations exist:
@@ -173,6 +174,110 @@ public interface Kernels {
      * (B×H) is updated in place. {@code rz} and {@code nx} may be overwritten (used as scratch).
      */
     void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h);
+
+    // ---- fused training steps of the cells: forward keeping what backward needs, and backward ----
+
+    /**
+     * One LSTM step forward for training. With gates = xProj + hProj (B×4H, blocks i, f, g, o), writes
+     * saved (B×5H) = [σ(i), σ(f), tanh(g), σ(o), tanh(c')], c' = σ(f)⊙cPrev + σ(i)⊙tanh(g) (B×H) and
+     * h' = σ(o)⊙tanh(c') (B×H). The result is defined as this default's sequence of elementwise
+     * kernels; an implementation may fuse them, with the same bits. xProj and hProj are not written.
+     */
+    default void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
+        Shapes.requireLstmStep(xProj, hProj, cPrev, saved, c, h);
+        int n = c.cols();
+        Matrix gates = saved.sliceCols(0, 4 * n), i = saved.sliceCols(0, n), f = saved.sliceCols(n, 2 * n);
+        Matrix g = saved.sliceCols(2 * n, 3 * n), o = saved.sliceCols(3 * n, 4 * n), tc = saved.sliceCols(4 * n, 5 * n);
+        add(xProj, hProj, gates);
+        sigmoid(saved.sliceCols(0, 2 * n), saved.sliceCols(0, 2 * n));   // i and f are adjacent: one call
+        tanh(g, g);
+        sigmoid(o, o);
+        mul(f, cPrev, c);
+        addProduct(i, g, c);
+        tanh(c, tc);
+        mul(o, tc, h);
+    }
+
+    /**
+     * One LSTM step backward, from what {@link #lstmForward} saved (B×5H) and cPrev (B×H). Given dh
+     * (∂loss/∂h', B×H) and dc (∂loss/∂c' from the next step, B×H), writes dGates (∂loss/∂gates,
+     * B×4H) and replaces dc with ∂loss/∂cPrev. Defined as this default's kernels; {@code scratch}
+     * (B×H) is overwritten.
+     */
+    default void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates, Matrix scratch) {
+        Shapes.requireLstmStep(dGates, dGates, cPrev, saved, dc, dh);
+        Shapes.requireSameShape("lstmBackward", dh, scratch);
+        int n = dh.cols();
+        Matrix i = saved.sliceCols(0, n), f = saved.sliceCols(n, 2 * n), g = saved.sliceCols(2 * n, 3 * n);
+        Matrix o = saved.sliceCols(3 * n, 4 * n), tc = saved.sliceCols(4 * n, 5 * n);
+        Matrix di = dGates.sliceCols(0, n), df = dGates.sliceCols(n, 2 * n);
+        Matrix dg = dGates.sliceCols(2 * n, 3 * n), dO = dGates.sliceCols(3 * n, 4 * n);
+        Matrix tmp = scratch;
+        mul(dh, tc, tmp);
+        sigmoidBackward(o, tmp, dO);        // ∂/∂o_pre = dh⊙tanh(c')⊙σ'(o)
+        mul(dh, o, tmp);
+        tanhBackward(tc, tmp, tmp);
+        add(dc, tmp, dc);                   // dc = total ∂loss/∂c'
+        mul(dc, g, tmp);
+        sigmoidBackward(i, tmp, di);
+        mul(dc, cPrev, tmp);
+        sigmoidBackward(f, tmp, df);
+        mul(dc, i, tmp);
+        tanhBackward(g, tmp, dg);
+        mul(dc, f, dc);                     // dc ← ∂loss/∂cPrev
+    }
+
+    /**
+     * One GRU step forward for training. With blocks r, z, n of xProj and hProj (B×3H each), writes
+     * saved (B×4H) = [r, z, n, h_n] where r = σ(x_r + h_r), z = σ(x_z + h_z), h_n the n block of hProj
+     * and n = tanh(r⊙h_n + x_n), and h' = n + z⊙(hPrev − n) (B×H). Defined as this default's kernels;
+     * an implementation may fuse them, with the same bits. xProj and hProj are not written;
+     * {@code scratch} (B×H) is overwritten.
+     */
+    default void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h, Matrix scratch) {
+        Shapes.requireGruStep(xProj, hProj, hPrev, saved, h);
+        Shapes.requireSameShape("gruForward", h, scratch);
+        int n = h.cols();
+        Matrix rz = saved.sliceCols(0, 2 * n), r = saved.sliceCols(0, n), z = saved.sliceCols(n, 2 * n);
+        Matrix cand = saved.sliceCols(2 * n, 3 * n), hn = saved.sliceCols(3 * n, 4 * n);
+        add(xProj.sliceCols(0, 2 * n), hProj.sliceCols(0, 2 * n), rz);
+        sigmoid(rz, rz);
+        hn.copyFrom(hProj.sliceCols(2 * n, 3 * n));
+        mul(r, hn, cand);
+        add(cand, xProj.sliceCols(2 * n, 3 * n), cand);
+        tanh(cand, cand);
+        sub(hPrev, cand, scratch);
+        h.copyFrom(cand);
+        addProduct(z, scratch, h);
+    }
+
+    /**
+     * One GRU step backward, from what {@link #gruForward} saved (B×4H) and hPrev (B×H). Given dh
+     * (∂loss/∂h', B×H), writes dxProj and dhProj (∂loss/∂ of the input and recurrent projections,
+     * B×3H each; their r and z blocks are equal) and dhPrev = z⊙dh (B×H), the part of ∂loss/∂hPrev
+     * that bypasses W_hh. Defined as this default's kernels; {@code scratch} (B×H) is overwritten.
+     */
+    default void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev,
+                             Matrix scratch) {
+        Shapes.requireGruStep(dxProj, dhProj, hPrev, saved, dh);
+        Shapes.requireSameShape("gruBackward", dh, dhPrev, scratch);
+        int n = dh.cols();
+        Matrix r = saved.sliceCols(0, n), z = saved.sliceCols(n, 2 * n), cand = saved.sliceCols(2 * n, 3 * n);
+        Matrix hn = saved.sliceCols(3 * n, 4 * n);
+        Matrix dxR = dxProj.sliceCols(0, n), dxZ = dxProj.sliceCols(n, 2 * n), dxN = dxProj.sliceCols(2 * n, 3 * n);
+        Matrix tmp = scratch;
+        mul(z, dh, tmp);
+        sub(dh, tmp, tmp);                  // (1 − z)⊙dh
+        tanhBackward(cand, tmp, dxN);       // ∂/∂(x_n + r⊙h_n)
+        mul(dxN, r, dhProj.sliceCols(2 * n, 3 * n));   // ∂/∂h_n
+        mul(dxN, hn, tmp);
+        sigmoidBackward(r, tmp, dxR);
+        sub(hPrev, cand, tmp);
+        mul(tmp, dh, tmp);
+        sigmoidBackward(z, tmp, dxZ);
+        dhProj.sliceCols(0, 2 * n).copyFrom(dxProj.sliceCols(0, 2 * n));
+        mul(dh, z, dhPrev);                 // the path through z⊙h
+    }
 
     // ---- selection ----
 

@@ -191,4 +191,82 @@ public abstract class KernelIdentityContract {
             }
         }
     }
+
+    /**
+     * The fused cell steps are defined as the sequences of elementwise kernels written in Kernels'
+     * default methods: an implementation that fuses them must give exactly those bits, forward and
+     * backward, on strided views and at every row length.
+     */
+    @Property(tries = 60)
+    void fusedCellStepsEqualTheKernelsThatDefineThem(@ForAll("dim") int hidden, @ForAll("rows") int rows,
+                                                     @ForAll boolean strided, @ForAll long seed) {
+        Kernels fused = kernels(), composed = composedCellSteps(fused);
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x4 = random(arena, rows, 4 * hidden, rnd, 6f, strided), h4 = random(arena, rows, 4 * hidden, rnd, 6f, strided);
+            Matrix prev = random(arena, rows, hidden, rnd, 2f, strided), dh = random(arena, rows, hidden, rnd, 1f, strided);
+            Matrix dcIn = random(arena, rows, hidden, rnd, 1f, strided);
+            Matrix[] lstm = new Matrix[2 * 6];
+            for (int v = 0; v < 2; v++) {
+                Kernels k = v == 0 ? composed : fused;
+                Matrix saved = random(arena, rows, 5 * hidden, rnd, 1f, strided), c = random(arena, rows, hidden, rnd, 1f, strided);
+                Matrix h = random(arena, rows, hidden, rnd, 1f, strided), dGates = random(arena, rows, 4 * hidden, rnd, 1f, strided);
+                Matrix dc = random(arena, rows, hidden, rnd, 1f, strided), scratch = random(arena, rows, hidden, rnd, 1f, strided);
+                dc.copyFrom(dcIn);
+                k.lstmForward(x4, h4, prev, saved, c, h);
+                k.lstmBackward(saved, prev, dh, dc, dGates, scratch);
+                System.arraycopy(new Matrix[] {saved, c, h, dGates, dc, scratch}, 0, lstm, 6 * v, 6);
+            }
+            String[] lstmNames = {"saved", "c", "h", "dGates", "dc"};
+            for (int i = 0; i < lstmNames.length; i++) {
+                assertSameBits("LSTM " + lstmNames[i], lstm[i], lstm[6 + i]);
+            }
+            Matrix x3 = x4.sliceCols(0, 3 * hidden), h3 = h4.sliceCols(hidden, 4 * hidden);
+            Matrix[] gru = new Matrix[2 * 5];
+            for (int v = 0; v < 2; v++) {
+                Kernels k = v == 0 ? composed : fused;
+                Matrix saved = random(arena, rows, 4 * hidden, rnd, 1f, strided), h = random(arena, rows, hidden, rnd, 1f, strided);
+                Matrix dx = random(arena, rows, 3 * hidden, rnd, 1f, strided), dhp = random(arena, rows, 3 * hidden, rnd, 1f, strided);
+                Matrix dPrev = random(arena, rows, hidden, rnd, 1f, strided), scratch = random(arena, rows, hidden, rnd, 1f, strided);
+                k.gruForward(x3, h3, prev, saved, h, scratch);
+                k.gruBackward(saved, prev, dh, dx, dhp, dPrev, scratch);
+                System.arraycopy(new Matrix[] {saved, h, dx, dhp, dPrev}, 0, gru, 5 * v, 5);
+            }
+            String[] gruNames = {"saved", "h", "dxProj", "dhProj", "dhPrev"};
+            for (int i = 0; i < gruNames.length; i++) {
+                assertSameBits("GRU " + gruNames[i], gru[i], gru[5 + i]);
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> rows() {
+        return net.jqwik.api.Arbitraries.integers().between(1, 9);
+    }
+
+    /** The backend with its fused cell steps replaced by the default methods that define them. */
+    private static Kernels composedCellSteps(Kernels backend) {
+        return (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                (proxy, method, args) -> {
+                    boolean cellStep = method.isDefault() && method.getName().matches("(lstm|gru)(Forward|Backward)");
+                    try {
+                        return cellStep ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args)
+                                : method.invoke(backend, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private static void assertSameBits(String what, Matrix expected, Matrix actual) {
+        for (int r = 0; r < expected.rows(); r++) {
+            for (int c = 0; c < expected.cols(); c++) {
+                int e = Float.floatToRawIntBits(expected.get(r, c)), a = Float.floatToRawIntBits(actual.get(r, c));
+                if (e != a) {
+                    throw new AssertionError(what + " differs at (" + r + ", " + c + "): " + expected.get(r, c)
+                            + " composed, " + actual.get(r, c) + " fused");
+                }
+            }
+        }
+    }
 }

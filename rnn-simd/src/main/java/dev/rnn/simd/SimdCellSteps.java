@@ -1,0 +1,206 @@
+package dev.rnn.simd;
+
+import static dev.rnn.simd.SimdConstants.LANES;
+import static dev.rnn.simd.SimdConstants.ORDER;
+import static dev.rnn.simd.SimdConstants.SPECIES;
+
+import dev.rnn.core.Matrix;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * The training steps of the LSTM and GRU cells (forward keeping what backward needs, and backward),
+ * fused row by row: each batch row goes through all of a step's passes while its few kilobytes sit
+ * in L1, where the sequence of whole-matrix kernels that defines the result (the defaults in
+ * {@code Kernels}) streamed the B×4H gate matrices through L2 once per pass; at B = 64, H = 512 that
+ * took an LSTM step from about 340 µs forward and 500 µs backward to a fraction of that. Every element
+ * gets the same operations in the same order as those kernels, so the bits are theirs.
+ *
+ * <p>Transcendental passes stay separate loops ({@link SimdActivations#map}): one loop holding several
+ * of them exceeds C2's inlining budget and boxes vectors. The arithmetic-only passes are one loop
+ * each, with masked loads and stores at every position, so that tails get the body's operations.
+ */
+final class SimdCellSteps {
+
+    private SimdCellSteps() {
+    }
+
+    /** See {@code Kernels.lstmForward}. */
+    static void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
+        int n = c.cols();
+        long gate = (long) n * Float.BYTES;
+        MemorySegment ss = saved.segment();
+        for (int r = 0; r < c.rows(); r++) {
+            long so = saved.offset(r, 0);
+            SimdElementwise.add(xProj.segment(), xProj.offset(r, 0), hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
+            SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // i, f
+            SimdActivations.map(SimdActivations.TANH, ss, so + 2 * gate, ss, so + 2 * gate, n);     // g
+            SimdActivations.map(SimdActivations.SIGMOID, ss, so + 3 * gate, ss, so + 3 * gate, n);  // o
+            cellState(ss, so, gate, cPrev.segment(), cPrev.offset(r, 0), c.segment(), c.offset(r, 0), n);
+            SimdActivations.map(SimdActivations.TANH, c.segment(), c.offset(r, 0), ss, so + 4 * gate, n);
+            product(ss, so + 3 * gate, ss, so + 4 * gate, h.segment(), h.offset(r, 0), n);
+        }
+    }
+
+    /** c = i⊙g + f⊙cPrev, rounded as mul then addProduct: fma(i, g, f·cPrev). */
+    private static void cellState(MemorySegment gs, long go, long gate, MemorySegment ps, long po, MemorySegment cs, long co,
+                                  int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector i = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER, m);
+            FloatVector f = FloatVector.fromMemorySegment(SPECIES, gs, go + gate + d, ORDER, m);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gs, go + 2 * gate + d, ORDER, m);
+            FloatVector cp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m);
+            i.fma(g, f.mul(cp)).intoMemorySegment(cs, co + d, ORDER, m);
+        }
+    }
+
+    /** out = a⊙b. */
+    private static void product(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER, m).mul(FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER, m))
+                    .intoMemorySegment(os, oo + d, ORDER, m);
+        }
+    }
+
+    /**
+     * See {@code Kernels.lstmBackward}: two passes per row, no transcendental left. One loop holding
+     * both passed C2's inlining budget and boxed two vectors per iteration.
+     */
+    static void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates) {
+        int n = dh.cols();
+        long gate = (long) n * Float.BYTES;
+        MemorySegment ss = saved.segment(), cs = dc.segment(), gs = dGates.segment();
+        for (int r = 0; r < dh.rows(); r++) {
+            long so = saved.offset(r, 0), co = dc.offset(r, 0), go = dGates.offset(r, 0);
+            lstmOutputGradient(ss, so, gate, dh.segment(), dh.offset(r, 0), cs, co, gs, go, n);
+            lstmCellGradient(ss, so, gate, cPrev.segment(), cPrev.offset(r, 0), cs, co, gs, go, n);
+        }
+    }
+
+    /** The o gradient, and dc ← dc + dh⊙o⊙tanh'(c'): the total gradient of c'. */
+    private static void lstmOutputGradient(MemorySegment ss, long so, long gate, MemorySegment hs, long ho, MemorySegment cs,
+                                           long co, MemorySegment gs, long go, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector o = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER, m);
+            FloatVector tc = FloatVector.fromMemorySegment(SPECIES, ss, so + 4 * gate + d, ORDER, m);
+            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m);
+            sigmoidGrad(o, dh.mul(tc)).intoMemorySegment(gs, go + 3 * gate + d, ORDER, m);
+            FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER, m).add(tanhGrad(tc, dh.mul(o)))
+                    .intoMemorySegment(cs, co + d, ORDER, m);
+        }
+    }
+
+    /** The i, f and g gradients from the total gradient of c', which then becomes ∂loss/∂cPrev. */
+    private static void lstmCellGradient(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment cs,
+                                         long co, MemorySegment gs, long go, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector i = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
+            FloatVector f = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER, m);
+            FloatVector dc = FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER, m);
+            FloatVector cp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m);
+            sigmoidGrad(i, dc.mul(g)).intoMemorySegment(gs, go + d, ORDER, m);
+            sigmoidGrad(f, dc.mul(cp)).intoMemorySegment(gs, go + gate + d, ORDER, m);
+            tanhGrad(g, dc.mul(i)).intoMemorySegment(gs, go + 2 * gate + d, ORDER, m);
+            dc.mul(f).intoMemorySegment(cs, co + d, ORDER, m);
+        }
+    }
+
+    // the derivatives written out as SimdActivations.derivative computes them (the same bits), in methods
+    // small enough that C2 always inlines them: through derivative's switch, each call site boxed its vectors
+
+    /** dy⊙y⊙(1 − y): σ'(x) from y = σ(x). */
+    private static FloatVector sigmoidGrad(FloatVector y, FloatVector dy) {
+        return dy.mul(y.mul(y.neg().add(1f)));
+    }
+
+    /** dy⊙(1 − y²): tanh'(x) from y = tanh(x). */
+    private static FloatVector tanhGrad(FloatVector y, FloatVector dy) {
+        return dy.mul(y.mul(y).neg().add(1f));
+    }
+
+    /** See {@code Kernels.gruForward}. */
+    static void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h) {
+        int n = h.cols();
+        long gate = (long) n * Float.BYTES;
+        MemorySegment ss = saved.segment(), xs = xProj.segment(), hs = hProj.segment();
+        for (int r = 0; r < h.rows(); r++) {
+            long so = saved.offset(r, 0), xo = xProj.offset(r, 0), ho = hProj.offset(r, 0);
+            SimdElementwise.add(xs, xo, hs, ho, ss, so, 2 * n);
+            SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // r, z
+            MemorySegment.copy(hs, ho + 2 * gate, ss, so + 3 * gate, gate);                          // h_n
+            candidateArgument(ss, so, gate, xs, xo + 2 * gate, n);
+            SimdActivations.map(SimdActivations.TANH, ss, so + 2 * gate, ss, so + 2 * gate, n);     // n
+            interpolate(ss, so, gate, hPrev.segment(), hPrev.offset(r, 0), h.segment(), h.offset(r, 0), n);
+        }
+    }
+
+    /** n-block of saved = r⊙h_n + x_n, rounded as mul then add. */
+    private static void candidateArgument(MemorySegment ss, long so, long gate, MemorySegment xs, long xo, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
+            FloatVector hn = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER, m);
+            r.mul(hn).add(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m))
+                    .intoMemorySegment(ss, so + 2 * gate + d, ORDER, m);
+        }
+    }
+
+    /** h = fma(z, hPrev − n, n). */
+    private static void interpolate(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment hs, long ho,
+                                    int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER, m);
+            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m);
+            z.fma(hp.sub(cand), cand).intoMemorySegment(hs, ho + d, ORDER, m);
+        }
+    }
+
+    /** See {@code Kernels.gruBackward}: one pass per row. */
+    static void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev) {
+        int n = dh.cols();
+        long gate = (long) n * Float.BYTES;
+        for (int r = 0; r < dh.rows(); r++) {
+            gruBackwardRow(saved.segment(), saved.offset(r, 0), gate, hPrev.segment(), hPrev.offset(r, 0), dh.segment(),
+                    dh.offset(r, 0), dxProj.segment(), dxProj.offset(r, 0), dhProj.segment(), dhProj.offset(r, 0),
+                    dhPrev.segment(), dhPrev.offset(r, 0), n);
+        }
+    }
+
+    private static void gruBackwardRow(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment hs, long ho,
+                                       MemorySegment xs, long xo, MemorySegment ys, long yo, MemorySegment qs, long qo, int n) {
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER, m);
+            FloatVector hn = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER, m);
+            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m);
+            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m);
+            FloatVector dxN = tanhGrad(cand, dh.sub(z.mul(dh)));
+            dxN.intoMemorySegment(xs, xo + 2 * gate + d, ORDER, m);
+            dxN.mul(r).intoMemorySegment(ys, yo + 2 * gate + d, ORDER, m);
+            FloatVector dxR = sigmoidGrad(r, dxN.mul(hn));
+            FloatVector dxZ = sigmoidGrad(z, hp.sub(cand).mul(dh));
+            dxR.intoMemorySegment(xs, xo + d, ORDER, m);
+            dxR.intoMemorySegment(ys, yo + d, ORDER, m);
+            dxZ.intoMemorySegment(xs, xo + gate + d, ORDER, m);
+            dxZ.intoMemorySegment(ys, yo + gate + d, ORDER, m);
+            dh.mul(z).intoMemorySegment(qs, qo + d, ORDER, m);
+        }
+    }
+}
