@@ -162,7 +162,61 @@ final class SimdGemm {
             }
             return;
         }
-        run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
+        runPrepared(a, b, c, accumulate, threads(a, c, m, n, k));
+    }
+
+    /** The packed path against a prepared B with up to {@code threads} threads (package-private for tests). */
+    static void multiply(Matrix a, Prepared b, Matrix c, boolean accumulate, int threads) {
+        runPrepared(a, b, c, accumulate, threads);
+    }
+
+    /**
+     * The blocked product against a prepared B, whose blocks all exist already: each thread packs a
+     * block of A once and runs it against every column block of B, where {@link #run} packs B block by
+     * block and so packs each block of A once per column block (four times at n = 2048, the gates of
+     * H = 512: 9 % of a training step went to packing A). Every element of C still sums its depth blocks
+     * and slices in the same order, so the bits are those of {@link #run}.
+     */
+    private static void runPrepared(Matrix a, Prepared b, Matrix c, boolean accumulate, int threads) {
+        int m = c.rows(), n = c.cols();
+        int rowBlocks = (m + MC - 1) / MC;
+        boolean byColumns = rowBlocks < threads;
+        int parts = byColumns ? Math.min(threads, (n + NR - 1) / NR) : threads;
+        GemmThreads.run((part, count) -> preparedBlocks(a, b, c, accumulate, byColumns, part, count), parts);
+    }
+
+    /**
+     * One thread's share of C against a prepared B: row blocks part, part + parts, … or, by columns,
+     * every row block but only the column panels part, part + parts, … of C (counted across column blocks).
+     */
+    private static void preparedBlocks(Matrix a, Prepared b, Matrix c, boolean accumulate, boolean byColumns, int part, int parts) {
+        int m = c.rows(), n = c.cols(), k = b.k;
+        float[] ap = A_BUFFERS.take();
+        float[] tile = TILE_BUFFERS.take();
+        float[] line = LINE_BUFFERS.take();
+        try {
+            int firstRow = byColumns ? 0 : part * MC, rowStep = byColumns ? MC : parts * MC;
+            for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
+                int kc = Math.min(KC, k - pc);
+                boolean addToC = accumulate || pc > 0;
+                for (int ic = firstRow; ic < m; ic += rowStep) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(a, false, ic, pc, mc, kc, ap, line);
+                    for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
+                        int nc = Math.min(NC, n - jc);
+                        int block = jb * b.depthBlocks + pb;
+                        // panels are dealt out across the whole width, so that both threads get work at any n
+                        int firstPanel = byColumns ? Math.floorMod(part - jc / NR, parts) * NR : 0;
+                        int panelStep = byColumns ? parts * NR : NR;
+                        panels(ap, mc, b.blocks[block], b.starts[block], kc, c, ic, jc, nc, firstPanel, panelStep, addToC, tile);
+                    }
+                }
+            }
+        } finally {
+            A_BUFFERS.give(ap);
+            TILE_BUFFERS.give(tile);
+            LINE_BUFFERS.give(line);
+        }
     }
 
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
@@ -270,32 +324,41 @@ final class SimdGemm {
             for (int ic = firstRow; ic < m; ic += rowStep) {
                 int mc = Math.min(MC, m - ic);
                 packA(a, transA, ic, pc, mc, kc, ap, line);
-                for (int jr = firstPanel; jr < nc; jr += panelStep) {
-                    int cols = Math.min(NR, nc - jr);
-                    for (int ps = 0; ps < kc; ps += KS) {
-                        int ks = Math.min(KS, kc - ps);
-                        boolean add = addToC || ps > 0;
-                        // one KS-deep slice of this B panel stays in L1 while every A panel runs against it
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir), aAt = ir * KC + ps * MR, bAtPanel = bAt + jr * kc + ps * NR;
-                            // a last panel of a few rows (a batch of 64 leaves 4 of 12) gets a narrower kernel
-                            // rather than multiplying padding: 11 % of the product's FMAs at m = 64
-                            if (rows > 8) {
-                                kernel(ap, aAt, bp, bAtPanel, ks, tile);
-                            } else if (rows > 4) {
-                                kernel8(ap, aAt, bp, bAtPanel, ks, tile);
-                            } else {
-                                kernel4(ap, aAt, bp, bAtPanel, ks, tile);
-                            }
-                            mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(), rows, cols, add);
-                        }
-                    }
-                }
+                panels(ap, mc, bp, bAt, kc, c, ic, jc, nc, firstPanel, panelStep, addToC, tile);
             }
         } finally {
             A_BUFFERS.give(ap);
             TILE_BUFFERS.give(tile);
             LINE_BUFFERS.give(line);
+        }
+    }
+
+    /**
+     * C[ic.., jc + jr..] (+)= packed A block (mc×kc) · packed B block's panels jr = firstPanel,
+     * firstPanel + panelStep, … below nc.
+     */
+    private static void panels(float[] ap, int mc, float[] bp, int bAt, int kc, Matrix c, int ic, int jc, int nc,
+                               int firstPanel, int panelStep, boolean addToC, float[] tile) {
+        for (int jr = firstPanel; jr < nc; jr += panelStep) {
+            int cols = Math.min(NR, nc - jr);
+            for (int ps = 0; ps < kc; ps += KS) {
+                int ks = Math.min(KS, kc - ps);
+                boolean add = addToC || ps > 0;
+                // one KS-deep slice of this B panel stays in L1 while every A panel runs against it
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int rows = Math.min(MR, mc - ir), aAt = ir * KC + ps * MR, bAtPanel = bAt + jr * kc + ps * NR;
+                    // a last panel of a few rows (a batch of 64 leaves 4 of 12) gets a narrower kernel
+                    // rather than multiplying padding: 11 % of the product's FMAs at m = 64
+                    if (rows > 8) {
+                        kernel(ap, aAt, bp, bAtPanel, ks, tile);
+                    } else if (rows > 4) {
+                        kernel8(ap, aAt, bp, bAtPanel, ks, tile);
+                    } else {
+                        kernel4(ap, aAt, bp, bAtPanel, ks, tile);
+                    }
+                    mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(), rows, cols, add);
+                }
+            }
         }
     }
 

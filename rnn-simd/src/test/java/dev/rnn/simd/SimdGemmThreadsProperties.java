@@ -47,6 +47,34 @@ class SimdGemmThreadsProperties {
         }
     }
 
+    @Provide
+    Arbitrary<Integer> wide() {
+        // several column blocks (NC = 512) and depth blocks (KC = 512)
+        return net.jqwik.api.Arbitraries.oneOf(KernelTesting.sizes(300), net.jqwik.api.Arbitraries.integers().between(500, 1100));
+    }
+
+    /**
+     * A prepared operand packs A once per row block for all column blocks of B: the same bits as the
+     * product that packs B as it goes, for any thread count.
+     */
+    @Property(tries = 25)
+    void preparedOperandGivesTheBitsOfThePlainProduct(@ForAll("rows") int m, @ForAll("wide") int k, @ForAll("wide") int n,
+                                                       @ForAll @IntRange(min = 1, max = 5) int threads, @ForAll boolean transB,
+                                                       @ForAll boolean accumulate, @ForAll long seed) {
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(seed);
+            Matrix a = KernelTesting.random(arena, m, k, rnd, 1f, false);
+            Matrix b = transB ? KernelTesting.random(arena, n, k, rnd, 1f, false) : KernelTesting.random(arena, k, n, rnd, 1f, false);
+            Matrix c0 = KernelTesting.random(arena, m, n, rnd, 1f, false);
+            Matrix plain = Matrix.allocate(arena, m, n), prepared = Matrix.allocate(arena, m, n);
+            plain.copyFrom(c0);
+            prepared.copyFrom(c0);
+            SimdGemm.multiply(a, false, b, transB, plain, accumulate, 1);
+            SimdGemm.multiply(a, SimdGemm.prepare(b, transB, null), prepared, accumulate, threads);
+            assertArrayEquals(plain.toArray(), prepared.toArray());
+        }
+    }
+
     @Property(tries = 5)
     void confinedMemoryIsNeverHandedToOtherThreads(@ForAll @IntRange(min = 300, max = 400) int n) {
         try (Arena arena = Arena.ofConfined()) {
