@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>Transcendental passes stay separate loops ({@link SimdActivations#map}): one loop holding several
  * of them exceeds C2's inlining budget and boxes vectors. The arithmetic-only passes are one loop
- * each, with masked loads and stores at every position, so that tails get the body's operations.
+ * each, whose tail repeats the body with masked loads and stores, so that it gets the same operations.
  */
 final class SimdCellSteps {
 
@@ -46,7 +46,16 @@ final class SimdCellSteps {
     /** c = i⊙g + f⊙cPrev, rounded as mul then addProduct: fma(i, g, f·cPrev). */
     private static void cellState(MemorySegment gs, long go, long gate, MemorySegment ps, long po, MemorySegment cs, long co,
                                   int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector i = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER);
+            FloatVector f = FloatVector.fromMemorySegment(SPECIES, gs, go + gate + d, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gs, go + 2 * gate + d, ORDER);
+            FloatVector cp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER);
+            i.fma(g, f.mul(cp)).intoMemorySegment(cs, co + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector i = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER, m);
@@ -59,7 +68,13 @@ final class SimdCellSteps {
 
     /** out = a⊙b. */
     private static void product(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER))
+                    .intoMemorySegment(os, oo + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector.fromMemorySegment(SPECIES, as, ao + d, ORDER, m).mul(FloatVector.fromMemorySegment(SPECIES, bs, bo + d, ORDER, m))
@@ -85,7 +100,17 @@ final class SimdCellSteps {
     /** The o gradient, and dc ← dc + dh⊙o⊙tanh'(c'): the total gradient of c'. */
     private static void lstmOutputGradient(MemorySegment ss, long so, long gate, MemorySegment hs, long ho, MemorySegment cs,
                                            long co, MemorySegment gs, long go, int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector o = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER);
+            FloatVector tc = FloatVector.fromMemorySegment(SPECIES, ss, so + 4 * gate + d, ORDER);
+            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER);
+            sigmoidGrad(o, dh.mul(tc)).intoMemorySegment(gs, go + 3 * gate + d, ORDER);
+            FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER).add(tanhGrad(tc, dh.mul(o)))
+                    .intoMemorySegment(cs, co + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector o = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER, m);
@@ -100,7 +125,20 @@ final class SimdCellSteps {
     /** The i, f and g gradients from the total gradient of c', which then becomes ∂loss/∂cPrev. */
     private static void lstmCellGradient(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment cs,
                                          long co, MemorySegment gs, long go, int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector i = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER);
+            FloatVector f = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER);
+            FloatVector dc = FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER);
+            FloatVector cp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER);
+            sigmoidGrad(i, dc.mul(g)).intoMemorySegment(gs, go + d, ORDER);
+            sigmoidGrad(f, dc.mul(cp)).intoMemorySegment(gs, go + gate + d, ORDER);
+            tanhGrad(g, dc.mul(i)).intoMemorySegment(gs, go + 2 * gate + d, ORDER);
+            dc.mul(f).intoMemorySegment(cs, co + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector i = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
@@ -146,7 +184,15 @@ final class SimdCellSteps {
 
     /** n-block of saved = r⊙h_n + x_n, rounded as mul then add. */
     private static void candidateArgument(MemorySegment ss, long so, long gate, MemorySegment xs, long xo, int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER);
+            FloatVector hn = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER);
+            r.mul(hn).add(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER))
+                    .intoMemorySegment(ss, so + 2 * gate + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
@@ -159,7 +205,15 @@ final class SimdCellSteps {
     /** h = fma(z, hPrev − n, n). */
     private static void interpolate(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment hs, long ho,
                                     int n) {
-        for (int j = 0; j < n; j += LANES) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER);
+            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER);
+            z.fma(hp.sub(cand), cand).intoMemorySegment(hs, ho + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
@@ -169,38 +223,84 @@ final class SimdCellSteps {
         }
     }
 
-    /** See {@code Kernels.gruBackward}: one pass per row. */
+    /**
+     * See {@code Kernels.gruBackward}: two passes per row, for the same reason as
+     * {@link #lstmBackward}; the second reads back the candidate's gradient the first wrote.
+     */
     static void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev) {
         int n = dh.cols();
         long gate = (long) n * Float.BYTES;
+        MemorySegment ss = saved.segment(), hs = dh.segment(), xs = dxProj.segment(), ys = dhProj.segment();
         for (int r = 0; r < dh.rows(); r++) {
-            gruBackwardRow(saved.segment(), saved.offset(r, 0), gate, hPrev.segment(), hPrev.offset(r, 0), dh.segment(),
-                    dh.offset(r, 0), dxProj.segment(), dxProj.offset(r, 0), dhProj.segment(), dhProj.offset(r, 0),
-                    dhPrev.segment(), dhPrev.offset(r, 0), n);
+            long so = saved.offset(r, 0), ho = dh.offset(r, 0), xo = dxProj.offset(r, 0), yo = dhProj.offset(r, 0);
+            gruCandidateGradient(ss, so, gate, hs, ho, xs, xo, ys, yo, dhPrev.segment(), dhPrev.offset(r, 0), n);
+            gruGateGradient(ss, so, gate, hPrev.segment(), hPrev.offset(r, 0), hs, ho, xs, xo, ys, yo, n);
         }
     }
 
-    private static void gruBackwardRow(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment hs, long ho,
-                                       MemorySegment xs, long xo, MemorySegment ys, long yo, MemorySegment qs, long qo, int n) {
-        for (int j = 0; j < n; j += LANES) {
+    /** ∂/∂(x_n + r⊙h_n) into dxProj's n block, ∂/∂h_n into dhProj's, and dhPrev = dh⊙z. */
+    private static void gruCandidateGradient(MemorySegment ss, long so, long gate, MemorySegment hs, long ho, MemorySegment xs,
+                                             long xo, MemorySegment ys, long yo, MemorySegment qs, long qo, int n) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER);
+            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER);
+            FloatVector dxN = tanhGrad(cand, dh.sub(z.mul(dh)));
+            dxN.intoMemorySegment(xs, xo + 2 * gate + d, ORDER);
+            dxN.mul(r).intoMemorySegment(ys, yo + 2 * gate + d, ORDER);
+            dh.mul(z).intoMemorySegment(qs, qo + d, ORDER);
+        }
+        if (j < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(j, n);
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER, m);
+            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m);
+            FloatVector dxN = tanhGrad(cand, dh.sub(z.mul(dh)));
+            dxN.intoMemorySegment(xs, xo + 2 * gate + d, ORDER, m);
+            dxN.mul(r).intoMemorySegment(ys, yo + 2 * gate + d, ORDER, m);
+            dh.mul(z).intoMemorySegment(qs, qo + d, ORDER, m);
+        }
+    }
+
+    /** The r and z gradients, into both dxProj and dhProj. */
+    private static void gruGateGradient(MemorySegment ss, long so, long gate, MemorySegment ps, long po, MemorySegment hs, long ho,
+                                        MemorySegment xs, long xo, MemorySegment ys, long yo, int n) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
+            long d = (long) j * Float.BYTES;
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER);
+            FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER);
+            FloatVector hn = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER);
+            FloatVector dxN = FloatVector.fromMemorySegment(SPECIES, xs, xo + 2 * gate + d, ORDER);
+            FloatVector dxR = sigmoidGrad(r, dxN.mul(hn));
+            FloatVector dxZ = sigmoidGrad(z, FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER).sub(cand)
+                    .mul(FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER)));
+            dxR.intoMemorySegment(xs, xo + d, ORDER);
+            dxR.intoMemorySegment(ys, yo + d, ORDER);
+            dxZ.intoMemorySegment(xs, xo + gate + d, ORDER);
+            dxZ.intoMemorySegment(ys, yo + gate + d, ORDER);
+        }
+        if (j < n) {
             VectorMask<Float> m = SPECIES.indexInRange(j, n);
             long d = (long) j * Float.BYTES;
             FloatVector r = FloatVector.fromMemorySegment(SPECIES, ss, so + d, ORDER, m);
             FloatVector z = FloatVector.fromMemorySegment(SPECIES, ss, so + gate + d, ORDER, m);
             FloatVector cand = FloatVector.fromMemorySegment(SPECIES, ss, so + 2 * gate + d, ORDER, m);
             FloatVector hn = FloatVector.fromMemorySegment(SPECIES, ss, so + 3 * gate + d, ORDER, m);
-            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m);
-            FloatVector dh = FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m);
-            FloatVector dxN = tanhGrad(cand, dh.sub(z.mul(dh)));
-            dxN.intoMemorySegment(xs, xo + 2 * gate + d, ORDER, m);
-            dxN.mul(r).intoMemorySegment(ys, yo + 2 * gate + d, ORDER, m);
+            FloatVector dxN = FloatVector.fromMemorySegment(SPECIES, xs, xo + 2 * gate + d, ORDER, m);
             FloatVector dxR = sigmoidGrad(r, dxN.mul(hn));
-            FloatVector dxZ = sigmoidGrad(z, hp.sub(cand).mul(dh));
+            FloatVector dxZ = sigmoidGrad(z, FloatVector.fromMemorySegment(SPECIES, ps, po + d, ORDER, m).sub(cand)
+                    .mul(FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m)));
             dxR.intoMemorySegment(xs, xo + d, ORDER, m);
             dxR.intoMemorySegment(ys, yo + d, ORDER, m);
             dxZ.intoMemorySegment(xs, xo + gate + d, ORDER, m);
             dxZ.intoMemorySegment(ys, yo + gate + d, ORDER, m);
-            dh.mul(z).intoMemorySegment(qs, qo + d, ORDER, m);
         }
     }
 }
