@@ -27,11 +27,16 @@ public final class ElmanCell extends SizedCell {
         return new CellStep() {
             @Override
             public void forward(Kernels k) {
-                k.add(b.xProj(), b.hProj(), b.saved());
+                // without hProj, xProj holds the whole pre-activation
+                Matrix pre = b.xProj();
+                if (b.hProj() != null) {
+                    k.add(b.xProj(), b.hProj(), b.saved());
+                    pre = b.saved();
+                }
                 if (relu) {
-                    k.relu(b.saved(), b.saved());
+                    k.relu(pre, b.saved());
                 } else {
-                    k.tanh(b.saved(), b.saved());
+                    k.tanh(pre, b.saved());
                 }
                 b.h().copyFrom(b.saved());
             }
