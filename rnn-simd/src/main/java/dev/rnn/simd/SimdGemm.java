@@ -165,6 +165,21 @@ final class SimdGemm {
         run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
     }
 
+    /**
+     * C (+)= A·op(B) for a prepared op(B), on the packed path whatever m, without reading B itself. Row i
+     * of C then depends only on row i of A: the column and depth blocks (NC, KC, KS) do not depend on m,
+     * each element is one accumulator of a micro-tile, summed from zero over each KS slice and added into
+     * C slice after slice, and rows past m in a panel are zeros that touch no other row; the thread split
+     * hands out whole row blocks or column panels, never a part of a sum.
+     */
+    static void multiplyPacked(Matrix a, Prepared b, Matrix c, boolean accumulate) {
+        int m = c.rows(), n = c.cols(), k = b.k;
+        if (empty(m, n, k, c, accumulate)) {
+            return;
+        }
+        run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
+    }
+
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
