@@ -139,7 +139,8 @@ public final class StreamBatch implements AutoCloseable {
     /**
      * Advances {@code sessions[0..count)} by {@code tokens[0..count)} (the model must have an embedding)
      * and writes session i's output into {@code outs[i]} ({@link #outputSize()} floats each). With
-     * {@code outs} null only the states advance, and the output layer is skipped (feeding a prompt).
+     * {@code outs} null ({@code (float[][]) null}, since the Matrix overload takes null too) only the
+     * states advance, and the output layer is skipped (feeding a prompt).
      * Arguments are checked before any state changes.
      *
      * @throws IllegalArgumentException for a count outside 0..maxBatch or beyond the arrays, a null, foreign
