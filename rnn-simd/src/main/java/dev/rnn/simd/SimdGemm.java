@@ -254,6 +254,12 @@ final class SimdGemm {
                         packB(b, transB, pc, jc, kc, nc, bp, bAt, line);
                     }
                     boolean addToC = accumulate || pc > 0;
+                    if (parts == 1) {
+                        // one thread: a direct call, since C2 does not always scalar-replace the lambda below (one
+                        // allocation per block, 17 per batched step of the character LM)
+                        blocks(a, transA, c, bp, bAt, jc, nc, pc, kc, addToC, byColumns, 0, 1);
+                        continue;
+                    }
                     int jc0 = jc, pc0 = pc;
                     // each thread takes every parts-th row block (or column panel) of C: no element is
                     // touched by two threads, and each is computed in the same order as with one thread
