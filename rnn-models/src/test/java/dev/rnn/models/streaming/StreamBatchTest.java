@@ -31,7 +31,9 @@ class StreamBatchTest {
 
     /**
      * Many batched steps of every row count from 1 to maxBatch, after warm-up, allocate 0 bytes on the
-     * stepping thread (com.sun.management.ThreadMXBean). The JIT must first compile the Vector API code
+     * stepping thread, for token and feature models, and for one whose products span several of the
+     * SIMD product's blocks (I + H = 524 deep, 530 logits wide). Measured with
+     * com.sun.management.ThreadMXBean. The JIT must first compile the Vector API code
      * (interpreted, every vector is an object), so windows of 2,000 steps are measured until one reads 0
      * bytes, at most 80 of them; a step that allocates in steady state never reaches 0.
      */
@@ -45,7 +47,12 @@ class StreamBatchTest {
              Built tokens = BatchFixture.build(arena, spec(kind, 29, 11, StepOutput.PROBABILITIES));
              Built features = BatchFixture.build(arena, spec(kind, 0, 0, StepOutput.HIDDEN));
              StreamBatch tokenBatch = tokens.model().newBatch(maxBatch, StepOutput.PROBABILITIES);
-             StreamBatch featureBatch = features.model().newBatch(maxBatch, StepOutput.HIDDEN)) {
+             StreamBatch featureBatch = features.model().newBatch(maxBatch, StepOutput.HIDDEN);
+             Built wide = BatchFixture.build(arena, new Spec(List.of(kind), List.of(4), 520, 0, 530, true, PackedMatrix.Format.F32,
+                     StepOutput.LOGITS, false, 9));
+             StreamBatch wideBatch = wide.model().newBatch(maxBatch, StepOutput.LOGITS)) {
+            StreamSession[] wideSessions = new StreamSession[maxBatch];
+            Matrix wideInputs = Matrix.allocate(arena, maxBatch, 520), wideOuts = Matrix.allocate(arena, maxBatch, 530);
             StreamSession[] tokenSessions = new StreamSession[maxBatch], featureSessions = new StreamSession[maxBatch];
             float[][] tokenOuts = new float[maxBatch][tokenBatch.outputSize()], featureOuts = new float[maxBatch][featureBatch.outputSize()];
             float[][] inputs = new float[maxBatch][features.model().inputSize()];
@@ -60,6 +67,7 @@ class StreamBatchTest {
             }
             for (int i = 0; i < maxBatch; i++) {
                 tokenSessions[i] = tokens.model().newSession(StepOutput.PROBABILITIES);
+                wideSessions[i] = wide.model().newSession(StepOutput.LOGITS);
                 featureSessions[i] = features.model().newSession(StepOutput.HIDDEN);
                 for (int j = 0; j < inputs[i].length; j++) {
                     inputs[i][j] = rnd.nextFloat() * 2 - 1;
@@ -71,11 +79,12 @@ class StreamBatchTest {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int step = 0; step < 2000; step++) {
                     int count = 1 + step % maxBatch;
-                    switch (step & 3) {
+                    switch (step % 5) {
                         case 0 -> tokenBatch.step(tokenSessions, count, tokenIds[step & 63], tokenOuts);
                         case 1 -> tokenBatch.step(tokenSessions, count, tokenIds[step & 63], outRows);
                         case 2 -> featureBatch.step(featureSessions, count, inputs, featureOuts);
-                        default -> featureBatch.step(featureSessions, count, featureRows, null);
+                        case 3 -> featureBatch.step(featureSessions, count, featureRows, null);
+                        default -> wideBatch.step(wideSessions, count, wideInputs, wideOuts);
                     }
                 }
                 windows[w] = threads.getCurrentThreadAllocatedBytes() - before;
@@ -85,6 +94,9 @@ class StreamBatchTest {
                         s.close();
                     }
                     for (StreamSession s : featureSessions) {
+                        s.close();
+                    }
+                    for (StreamSession s : wideSessions) {
                         s.close();
                     }
                     return;
