@@ -14,7 +14,11 @@ import jdk.incubator.vector.VectorOperators;
  * tanh, exp and sigmoid come from {@link SimdMath}, which gives the same bits in every JIT tier.
  *
  * <p>Tails use masked vector operations, so every element of a row gets the same function as the
- * body, whatever its position.
+ * body, whatever its position. Each function's tail is a method of its own, compiled apart (the
+ * {@link InlineDirective} keeps this class's methods out of their callers): inside the loop's
+ * compilation, C2 ran out of its node budget before the tail's copy of the function
+ * ({@code NodeCountInliningCutoff}), left it out of line, and boxed every vector crossing that call,
+ * about 1.5 KB per LSTM step at H = 24.
  */
 final class SimdActivations {
 
@@ -59,10 +63,14 @@ final class SimdActivations {
             SimdMath.tanh(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            long d = (long) i * Float.BYTES;
-            SimdMath.tanh(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+            tanhTail(xs, xo, os, oo, i, n);
         }
+    }
+
+    private static void tanhTail(MemorySegment xs, long xo, MemorySegment os, long oo, int i, int n) {
+        VectorMask<Float> m = SPECIES.indexInRange(i, n);
+        long d = (long) i * Float.BYTES;
+        SimdMath.tanh(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
     }
 
     private static void sigmoid(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
@@ -72,10 +80,14 @@ final class SimdActivations {
             SimdMath.sigmoid(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            long d = (long) i * Float.BYTES;
-            SimdMath.sigmoid(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+            sigmoidTail(xs, xo, os, oo, i, n);
         }
+    }
+
+    private static void sigmoidTail(MemorySegment xs, long xo, MemorySegment os, long oo, int i, int n) {
+        VectorMask<Float> m = SPECIES.indexInRange(i, n);
+        long d = (long) i * Float.BYTES;
+        SimdMath.sigmoid(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
     }
 
     private static void exp(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
@@ -85,10 +97,14 @@ final class SimdActivations {
             SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER)).intoMemorySegment(os, oo + d, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            long d = (long) i * Float.BYTES;
-            SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
+            expTail(xs, xo, os, oo, i, n);
         }
+    }
+
+    private static void expTail(MemorySegment xs, long xo, MemorySegment os, long oo, int i, int n) {
+        VectorMask<Float> m = SPECIES.indexInRange(i, n);
+        long d = (long) i * Float.BYTES;
+        SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m)).intoMemorySegment(os, oo + d, ORDER, m);
     }
 
     private static void relu(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {

@@ -219,6 +219,21 @@ final class SimdGemm {
         }
     }
 
+    /**
+     * C (+)= A·op(B) for a prepared op(B), on the packed path whatever m, without reading B itself. Row i
+     * of C then depends only on row i of A: the column and depth blocks (NC, KC, KS) do not depend on m,
+     * each element is one accumulator of a micro-tile, summed from zero over each KS slice and added into
+     * C slice after slice, and rows past m in a panel are zeros that touch no other row; the thread split
+     * hands out whole row blocks or column panels, never a part of a sum.
+     */
+    static void multiplyPacked(Matrix a, Prepared b, Matrix c, boolean accumulate) {
+        int m = c.rows(), n = c.cols(), k = b.k;
+        if (empty(m, n, k, c, accumulate)) {
+            return;
+        }
+        run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
+    }
+
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
@@ -293,6 +308,12 @@ final class SimdGemm {
                         packB(b, transB, pc, jc, kc, nc, bp, bAt, line);
                     }
                     boolean addToC = accumulate || pc > 0;
+                    if (parts == 1) {
+                        // one thread: a direct call, since C2 does not always scalar-replace the lambda below (one
+                        // allocation per block, 17 per batched step of the character LM)
+                        blocks(a, transA, c, bp, bAt, jc, nc, pc, kc, addToC, byColumns, 0, 1);
+                        continue;
+                    }
                     int jc0 = jc, pc0 = pc;
                     // each thread takes every parts-th row block (or column panel) of C: no element is
                     // touched by two threads, and each is computed in the same order as with one thread

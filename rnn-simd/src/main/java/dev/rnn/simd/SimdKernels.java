@@ -143,6 +143,15 @@ public final class SimdKernels implements Kernels {
     }
 
     @Override
+    public void gemmBatchInvariant(Matrix a, GemmOperand b, Matrix c, boolean accumulate) {
+        if (!(b instanceof SimdGemm.Prepared p)) {
+            throw new IllegalArgumentException("gemmBatchInvariant: the operand was prepared by another backend");
+        }
+        Shapes.requirePreparedProduct(a, p.rows(), p.cols(), c);
+        SimdGemm.multiplyPacked(a, p, c, accumulate);
+    }
+
+    @Override
     public void packedGemv(PackedMatrix w, int colFrom, int colTo, Matrix x, Matrix bias, Matrix y, boolean accumulate,
                            boolean lastRowsFirst) {
         Shapes.requirePackedGemv(w, colFrom, colTo, x, bias, y);

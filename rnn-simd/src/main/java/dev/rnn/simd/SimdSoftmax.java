@@ -1,6 +1,7 @@
 package dev.rnn.simd;
 
 import static dev.rnn.core.Matrix.FLOAT;
+import static dev.rnn.simd.SimdConstants.LANES;
 import static dev.rnn.simd.SimdConstants.ORDER;
 import static dev.rnn.simd.SimdConstants.SPECIES;
 
@@ -16,6 +17,9 @@ import jdk.incubator.vector.VectorOperators;
  * free of padding lanes.
  */
 final class SimdSoftmax {
+
+    /** One vector of floats, where {@link #expTail} hands its terms back. */
+    private static final ScratchPool TAIL = new ScratchPool(LANES);
 
     private SimdSoftmax() {
     }
@@ -87,14 +91,28 @@ final class SimdSoftmax {
             acc = acc.add(e);
         }
         if (i < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            long d = (long) i * Float.BYTES;
-            FloatVector e = SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(vmax));
-            if (os != null) {
-                e.intoMemorySegment(os, oo + d, ORDER, m);
-            }
-            acc = acc.add(e, m);
+            float[] terms = TAIL.take();
+            expTail(xs, xo, max, os, oo, i, n, terms);
+            acc = acc.add(FloatVector.fromArray(SPECIES, terms, 0), SPECIES.indexInRange(i, n));
+            TAIL.give(terms);
         }
         return SimdMath.sum(acc);
+    }
+
+    /**
+     * The masked tail of {@link #expShifted}: its terms go to {@code terms} (one vector) and, when os is not
+     * null, to os. A method of its own, never inlined (see {@link InlineDirective}): inside expShifted's
+     * compilation C2 ran out of its node budget before this second copy of exp
+     * ({@code NodeCountInliningCutoff}) and boxed every vector crossing the call, 670 bytes per softmax row
+     * of 11 classes; vectors cannot cross a call unboxed, hence the array.
+     */
+    private static void expTail(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int i, int n, float[] terms) {
+        VectorMask<Float> m = SPECIES.indexInRange(i, n);
+        long d = (long) i * Float.BYTES;
+        FloatVector e = SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(FloatVector.broadcast(SPECIES, max)));
+        if (os != null) {
+            e.intoMemorySegment(os, oo + d, ORDER, m);
+        }
+        e.intoArray(terms, 0);
     }
 }

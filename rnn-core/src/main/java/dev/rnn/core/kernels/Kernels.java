@@ -136,6 +136,19 @@ public interface Kernels {
     /** C (m×n) = A (m×k) · op(B) (k×n) for a prepared op(B), or C += that when {@code accumulate}. */
     void gemm(Matrix a, GemmOperand b, Matrix c, boolean accumulate);
 
+    /**
+     * As {@link #gemm(Matrix, GemmOperand, Matrix, boolean)}, with a batch-invariant contract: row i of C
+     * depends only on row i of A, op(B) and (when accumulating) row i of C. Each row is summed in one fixed
+     * order whatever m, the other rows and the thread count, so a row computed alone (m = 1) has the bits it
+     * has in any batch. It reads only the operand's prepared copy, never B itself, so B may be freed once
+     * the operand is prepared.
+     *
+     * <p>The plain prepared {@code gemm} gives no such promise: the SIMD backend multiplies a single row as a
+     * matrix-vector product, which sums in another order. This one never does, at the price of speed for
+     * very few rows (the SIMD backend computes panels of 12 rows, zeros included).
+     */
+    void gemmBatchInvariant(Matrix a, GemmOperand b, Matrix c, boolean accumulate);
+
     // ---- batch-1 streaming kernels ----
 
     /**

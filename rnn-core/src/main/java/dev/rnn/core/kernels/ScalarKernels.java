@@ -253,6 +253,12 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /** The prepared product above: it has no single-row shortcut, so every row is already summed the same way. */
+    @Override
+    public void gemmBatchInvariant(Matrix a, GemmOperand b, Matrix c, boolean accumulate) {
+        gemm(a, b, c, accumulate);
+    }
+
     // ---- batch-1 streaming kernels ----
 
     @Override

@@ -156,6 +156,53 @@ public abstract class KernelAccuracyContract {
         }
     }
 
+    /**
+     * The batch-invariant product: accurate like the others, and every row of C the same bits when its
+     * row of A is multiplied alone, or among rows taken in another order (batch 1, and a batch that is
+     * the same rows reversed, must not change a row). B lives in an arena closed before the products:
+     * the contract says only the prepared copy is read.
+     */
+    @Property(tries = 30)
+    void batchInvariantGemmRowsDependOnlyOnTheirRow(@ForAll("dim") int m, @ForAll("depth") int k, @ForAll("dim") int n,
+                                                     @ForAll long seed, @ForAll("scale") float scale,
+                                                     @ForAll boolean strided, @ForAll boolean accumulate,
+                                                     @ForAll boolean transB) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix a = random(arena, m, k, rnd, scale, strided);
+            Matrix c0 = random(arena, m, n, rnd, scale, strided);
+            for (Kernels kernels : backends()) {
+                GemmOperand op;
+                double[][] bd;
+                try (Arena forB = Arena.ofConfined()) {
+                    Matrix b = transB ? random(forB, n, k, new Random(seed + 1), scale, strided)
+                            : random(forB, k, n, new Random(seed + 1), scale, strided);
+                    bd = toDouble(transB ? KernelTesting.transpose(forB, b) : b);
+                    op = kernels.prepareGemmOperand(b, transB, null);
+                }
+                Matrix c = Matrix.allocate(arena, m, n);
+                c.copyFrom(c0);
+                kernels.gemmBatchInvariant(a, op, c, accumulate);
+                assertProduct(kernels.name() + " gemmBatchInvariant", toDouble(a), bd, accumulate ? toDouble(c0) : null, c);
+                // the same rows in reverse order, as one batch
+                Matrix reversedA = Matrix.allocate(arena, m, k), reversedC = Matrix.allocate(arena, m, n);
+                for (int i = 0; i < m; i++) {
+                    reversedA.row(m - 1 - i).copyFrom(a.row(i));
+                    reversedC.row(m - 1 - i).copyFrom(c0.row(i));
+                }
+                kernels.gemmBatchInvariant(reversedA, op, reversedC, accumulate);
+                Matrix alone = Matrix.allocate(arena, 1, n);
+                for (int i = 0; i < m; i++) {
+                    alone.copyFrom(c0.row(i));
+                    kernels.gemmBatchInvariant(a.row(i), op, alone, accumulate);
+                    assertArrayEquals(c.row(i).toArray(), alone.toArray(), kernels.name() + " row " + i + " alone");
+                    assertArrayEquals(c.row(i).toArray(), reversedC.row(m - 1 - i).toArray(),
+                            kernels.name() + " row " + i + " in a reversed batch");
+                }
+            }
+        }
+    }
+
     @Property(tries = 60)
     void gemvMatchesReference(@ForAll("length") int m, @ForAll("length") int n, @ForAll long seed,
                               @ForAll("scale") float scale, @ForAll boolean strided, @ForAll boolean accumulate,

@@ -16,7 +16,8 @@ import java.util.List;
  * <p>The state ({@link #stateSize()} floats) is, level by level, h then c for LSTM levels. It can be
  * saved, restored and copied from another session of the same model, to fork a stream or park and
  * resume it. A session is used by one thread at a time (it may move between threads); {@link #close()}
- * frees its buffers.
+ * frees its buffers. A {@link StreamBatch} can also step it, together with other sessions of the model,
+ * reading and writing this same state: batched and own steps may alternate.
  */
 public final class StreamSession implements AutoCloseable {
 
@@ -36,6 +37,7 @@ public final class StreamSession implements AutoCloseable {
     private final int stateSize;
     private volatile boolean closed;
     private boolean lastRowsFirst;   // the weight order of the last step (see Kernels.packedGemv)
+    long batchMark;                  // the last batch step that took this session (StreamBatch finds repeats with it)
 
     StreamSession(StreamingModel model, StepOutput output) {
         this.model = model;
@@ -61,6 +63,24 @@ public final class StreamSession implements AutoCloseable {
         this.stateSize = state;
         this.logits = model.head() == null ? null : Matrix.allocate(arena, 1, model.head().rows());
         this.result = output == StepOutput.HIDDEN ? buffers[levels.size() - 1].h() : logits;
+    }
+
+    StreamingModel model() {
+        return model;
+    }
+
+    /** Level l's hidden state, 1×H (a view into its [x | h] buffer). */
+    Matrix hidden(int level) {
+        return buffers[level].h();
+    }
+
+    /** Level l's cell state, 1×H, or null for a level without one. */
+    Matrix cell(int level) {
+        return buffers[level].c();
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     public StepOutput output() {

@@ -15,7 +15,8 @@ import java.util.List;
  * A recurrent model prepared for streaming inference, one step at a time at batch 1: optional token
  * embedding (V×I), a stack of one-directional levels (RNN, LSTM or GRU), optional output layer
  * (logits = W·h + b, W V×H). Immutable and thread-safe once built: any number of threads may step
- * their own {@link StreamSession}s over one model.
+ * their own {@link StreamSession}s over one model, one at a time or many together through a
+ * {@link StreamBatch} ({@link #newBatch}).
  *
  * <p>Weights are copied at build time into {@link PackedMatrix} layouts, F32 or BF16 (half the bytes
  * streamed per step; arithmetic stays in float32), in an arena this model owns: {@link #close()}
@@ -59,6 +60,7 @@ public final class StreamingModel implements AutoCloseable {
     private final Matrix headBias;    // 1×V or null
     private final PackedMatrix.Format format;
     private volatile boolean closed;
+    private volatile BatchOperands batchOperands;   // prepared by the first newBatch, then shared
 
     private StreamingModel(Kernels kernels, Arena arena, List<Level> levels, Matrix embedding, PackedMatrix head,
                            Matrix headBias, PackedMatrix.Format format) {
@@ -205,6 +207,57 @@ public final class StreamingModel implements AutoCloseable {
         return new StreamSession(this, output);
     }
 
+    /**
+     * A context for stepping up to {@code maxBatch} of this model's sessions together, writing
+     * {@code output} (see {@link StreamBatch}). Create one per thread that runs batches.
+     *
+     * <p>The first call prepares the weights for batched products, once per model and thread-safely:
+     * every weight in float32 in the kernels' product layout, about 4 bytes per weight whatever the
+     * model's format (twice a BF16 model's packed bytes), on the Java heap, kept while the model or a
+     * batch of it is reachable. A BF16 model's batches multiply by those F32 copies of its
+     * bfloat16-rounded weights: the same values as its sessions, at twice the bytes read per product.
+     * Each batch then allocates its own off-heap buffers, maxBatch × (I + ΣH + Σ gate widths + ΣH of
+     * LSTM cell states + V) floats.
+     *
+     * @throws IllegalArgumentException when maxBatch is not positive, or output needs an output layer the
+     *                                  model lacks
+     * @throws IllegalStateException    when the model is closed
+     */
+    public StreamBatch newBatch(int maxBatch, StepOutput output) {
+        if (closed) {
+            throw new IllegalStateException("the streaming model is closed");
+        }
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch is " + maxBatch + ", a batch holds at least one session");
+        }
+        if (output != StepOutput.HIDDEN && head == null) {
+            throw new IllegalArgumentException(output + " needs a model with an output layer");
+        }
+        return new StreamBatch(this, batchOperands(), maxBatch, output);
+    }
+
+    /** The weights prepared for batched products, made by the first caller (double-checked under this lock). */
+    private BatchOperands batchOperands() {
+        BatchOperands ops = batchOperands;
+        if (ops == null) {
+            synchronized (this) {
+                ops = batchOperands;
+                if (ops == null) {
+                    try {
+                        ops = BatchOperands.prepare(kernels, levels, head);
+                    } catch (IllegalStateException e) {
+                        if (closed) {
+                            throw new IllegalStateException("the streaming model is closed", e);
+                        }
+                        throw e;
+                    }
+                    batchOperands = ops;
+                }
+            }
+        }
+        return ops;
+    }
+
     Kernels kernels() {
         return kernels;
     }
@@ -269,6 +322,7 @@ public final class StreamingModel implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        batchOperands = null;
         arena.close();
     }
 }
