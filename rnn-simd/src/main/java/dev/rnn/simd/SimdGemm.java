@@ -182,6 +182,11 @@ final class SimdGemm {
         int rowBlocks = (m + MC - 1) / MC;
         boolean byColumns = rowBlocks < threads;
         int parts = byColumns ? Math.min(threads, (n + NR - 1) / NR) : threads;
+        if (parts == 1) {
+            // one thread: a direct call, since C2 does not always scalar-replace the lambda below
+            preparedBlocks(a, b, c, accumulate, byColumns, 0, 1);
+            return;
+        }
         GemmThreads.run((part, count) -> preparedBlocks(a, b, c, accumulate, byColumns, part, count), parts);
     }
 
@@ -231,7 +236,7 @@ final class SimdGemm {
         if (empty(m, n, k, c, accumulate)) {
             return;
         }
-        run(a, false, null, false, b, c, accumulate, threads(a, c, m, n, k));
+        runPrepared(a, b, c, accumulate, threads(a, c, m, n, k));
     }
 
     /** C (+)= op(A)·op(B). Shapes are checked by the caller; C must not overlap A or B. */
@@ -276,16 +281,15 @@ final class SimdGemm {
 
     /** The packed path with up to {@code threads} threads (package-private so tests can compare thread counts). */
     static void multiply(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate, int threads) {
-        run(a, transA, b, transB, null, c, accumulate, threads);
+        run(a, transA, b, transB, c, accumulate, threads);
     }
 
-    /** The blocked product; B comes from {@code prepared} when given, else it is packed block by block. */
-    private static void run(Matrix a, boolean transA, Matrix b, boolean transB, Prepared prepared, Matrix c,
-                            boolean accumulate, int threads) {
+    /** The blocked product, packing B block by block (a prepared B goes through {@link #runPrepared}). */
+    private static void run(Matrix a, boolean transA, Matrix b, boolean transB, Matrix c, boolean accumulate, int threads) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
-        float[] packed = prepared == null ? B_BUFFERS.take() : null;
+        float[] bp = B_BUFFERS.take();
         // packed B's panels start on a cache line where its address can be learnt: split vector loads cost 3–6 %
-        int packedAt = packed == null ? 0 : CacheLineOffset.floatsToLine(packed);
+        int bAt = CacheLineOffset.floatsToLine(bp);
         float[] line = LINE_BUFFERS.take();
         try {
             int rowBlocks = (m + MC - 1) / MC;
@@ -293,20 +297,11 @@ final class SimdGemm {
             // split its column panels instead
             boolean byColumns = rowBlocks < threads;
             int parts = byColumns ? Math.min(threads, (Math.min(n, NC) + NR - 1) / NR) : threads;
-            for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
+            for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
-                for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
+                for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    float[] bp;
-                    int bAt;
-                    if (prepared != null) {
-                        bp = prepared.blocks[jb * prepared.depthBlocks + pb];
-                        bAt = prepared.starts[jb * prepared.depthBlocks + pb];
-                    } else {
-                        bp = packed;
-                        bAt = packedAt;
-                        packB(b, transB, pc, jc, kc, nc, bp, bAt, line);
-                    }
+                    packB(b, transB, pc, jc, kc, nc, bp, bAt, line);
                     boolean addToC = accumulate || pc > 0;
                     if (parts == 1) {
                         // one thread: a direct call, since C2 does not always scalar-replace the lambda below (one
@@ -322,9 +317,7 @@ final class SimdGemm {
                 }
             }
         } finally {
-            if (packed != null) {
-                B_BUFFERS.give(packed);
-            }
+            B_BUFFERS.give(bp);
             LINE_BUFFERS.give(line);
         }
     }

@@ -1,0 +1,503 @@
+package dev.rnn.models.streaming;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Continuous batching: many streams of one {@link StreamingModel} step together on worker threads.
+ * Each stream ({@link #open()}) submits one step at a time; a worker that is free takes every step
+ * pending at that moment (up to {@code maxBatch}) and runs them as one {@link StreamBatch} step: one
+ * product per level over the gathered rows, then the head. With no maximum wait (the default) a worker
+ * never waits for more steps than are pending, so a stream alone is stepped at once; an optional
+ * {@code maxWait} lets a worker hold a partial batch that long for more steps to arrive.
+ *
+ * <p>Results: a stream's outputs and states are the same bits whatever other streams share its batches
+ * and however many there are (see {@link StreamBatch}), so runs are reproducible whatever the load.
+ *
+ * <p>Callers see a blocking step ({@link BatchedStream#step(int, float[])}) and an asynchronous one
+ * ({@link BatchedStream#stepAsync(int, float[])}). Pending steps sit in a bounded queue: when it is
+ * full, a blocking step waits for room and an asynchronous one fails with
+ * {@link RejectedExecutionException}, so a flood of steps never grows memory. A blocking step
+ * allocates nothing at steady state; an asynchronous one allocates its future.
+ *
+ * <p>Threads: the batcher starts {@code workers} threads of its own (from the given
+ * {@link ThreadFactory}, daemon platform threads by default), each with its own {@link StreamBatch}, and
+ * stops them on {@link #close()}, after the steps already submitted have run. Thread-safe: any number of
+ * threads may open streams and step them; each stream has at most one step in flight.
+ */
+public final class StreamBatcher implements AutoCloseable {
+
+    private final StreamingModel model;
+    private final StepOutput output;
+    private final int maxBatch;
+    private final long maxWaitNanos;
+    private final ArrayBlockingQueue<BatchedStream> pending;
+    private final Thread[] workers;
+    private final AtomicInteger running;
+    private volatile boolean closed;
+
+    private StreamBatcher(Builder b) {
+        this.model = b.model;
+        this.output = b.output;
+        this.maxBatch = b.maxBatch;
+        this.maxWaitNanos = b.maxWait.toNanos();
+        this.pending = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.workers = new Thread[b.workers];
+        this.running = new AtomicInteger(b.workers);
+        // fails here, on the caller's thread, for an output the model cannot give
+        model.newSession(output).close();
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = b.threadFactory.newThread(this::work);
+            if (workers[i] == null) {
+                throw new IllegalStateException("the thread factory made no thread");
+            }
+        }
+        for (Thread w : workers) {
+            w.start();
+        }
+    }
+
+    /** A builder for a batcher over {@code model}. */
+    public static Builder builder(StreamingModel model) {
+        return new Builder(model);
+    }
+
+    /** Settings of a {@link StreamBatcher}; every one has a default. */
+    public static final class Builder {
+        private final StreamingModel model;
+        private StepOutput output;
+        private int workers = 1;
+        private int maxBatch = 64;
+        private Duration maxWait = Duration.ZERO;
+        private int queueCapacity = 1024;
+        private ThreadFactory threadFactory;
+
+        private Builder(StreamingModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.output = model.outputClasses() > 0 ? StepOutput.LOGITS : StepOutput.HIDDEN;
+        }
+
+        /** What each step writes: logits by default when the model has an output layer, else the hidden state. */
+        public Builder output(StepOutput output) {
+            this.output = Objects.requireNonNull(output, "output");
+            return this;
+        }
+
+        /** Worker threads, each running one batch at a time (default 1). */
+        public Builder workers(int workers) {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers is " + workers + ", at least 1 is needed");
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** The most steps one batch takes (default 64). */
+        public Builder maxBatch(int maxBatch) {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch is " + maxBatch + ", a batch holds at least one step");
+            }
+            this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /** How long a worker may hold a partial batch for more steps (default zero: never). */
+        public Builder maxWait(Duration maxWait) {
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("maxWait is negative: " + maxWait);
+            }
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        /** The most steps pending at once (default 1024); past it, steps wait or are rejected. */
+        public Builder queueCapacity(int queueCapacity) {
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("queueCapacity is " + queueCapacity + ", at least 1 is needed");
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** Where the worker threads come from (default: daemon platform threads named rnn-batcher-N). */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /** Starts the workers. */
+        public StreamBatcher build() {
+            if (threadFactory == null) {
+                AtomicInteger n = new AtomicInteger();
+                threadFactory = r -> {
+                    Thread t = new Thread(r, "rnn-batcher-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                };
+            }
+            return new StreamBatcher(this);
+        }
+    }
+
+    public StepOutput output() {
+        return output;
+    }
+
+    /** Values each step writes: V for logits or probabilities, H for the hidden state. */
+    public int outputSize() {
+        return output == StepOutput.HIDDEN ? model.hiddenSize() : model.outputClasses();
+    }
+
+    /** A new stream in its initial state (zeros). Close it when done with it. */
+    public BatchedStream open() {
+        if (closed) {
+            throw new IllegalStateException("the stream batcher is closed");
+        }
+        return new BatchedStream(model.newSession(output));
+    }
+
+    /**
+     * Stops taking steps, lets the workers finish every step already submitted, and waits for them to
+     * end. Streams stay open (close them yourself); the model is not closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        boolean interrupted = false;
+        for (Thread w : workers) {
+            w.interrupt(); // wakes an idle worker; a busy one finishes the queue before it looks
+        }
+        for (Thread w : workers) {
+            while (w.isAlive()) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the workers ----
+
+    private void work() {
+        BatchedStream[] taken = new BatchedStream[maxBatch];
+        StreamSession[] sessions = new StreamSession[maxBatch];
+        int[] tokens = new int[maxBatch];
+        float[][] features = new float[maxBatch][];
+        float[][] outs = new float[maxBatch][];
+        float[][] scratch = new float[maxBatch][outputSize()];   // for steps that want no output
+        try (StreamBatch batch = model.newBatch(maxBatch, output)) {
+            while (true) {
+                int n = take(taken);
+                if (n == 0) {
+                    return; // closed and nothing left
+                }
+                for (int i = 0; i < n; i++) {
+                    BatchedStream s = taken[i];
+                    sessions[i] = s.session;
+                    tokens[i] = s.token;
+                    features[i] = s.features;
+                    outs[i] = s.out != null ? s.out : scratch[i];
+                }
+                RuntimeException failure = null;
+                try {
+                    if (model.takesTokens()) {
+                        batch.step(sessions, n, tokens, outs);
+                    } else {
+                        batch.step(sessions, n, features, outs);
+                    }
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                for (int i = 0; i < n; i++) {
+                    taken[i].complete(failure);
+                    taken[i] = null;
+                    sessions[i] = null;
+                    features[i] = null;
+                    outs[i] = null;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // a model closed under the batcher: fail whatever is left rather than leave callers waiting
+            failPending(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+            throw e;
+        } finally {
+            if (running.decrementAndGet() == 0) {
+                failPending(new IllegalStateException("the stream batcher is closed"));
+            }
+        }
+    }
+
+    /** Waits for at least one step (or the close), then takes what is pending, up to maxBatch. */
+    private int take(BatchedStream[] taken) {
+        BatchedStream first = null;
+        while (first == null) {
+            if (closed) {
+                first = pending.poll();
+                if (first == null) {
+                    return 0;
+                }
+                break;
+            }
+            try {
+                first = pending.take();
+            } catch (InterruptedException e) {
+                // close() interrupts idle workers; the loop looks at closed again
+            }
+        }
+        taken[0] = first;
+        int n = 1;
+        long deadline = maxWaitNanos > 0 ? System.nanoTime() + maxWaitNanos : 0;
+        while (n < maxBatch) {
+            BatchedStream next = pending.poll();
+            if (next == null && maxWaitNanos > 0 && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    next = pending.poll(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    break; // closing: run what is here
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            taken[n++] = next;
+        }
+        return n;
+    }
+
+    private void failPending(RuntimeException e) {
+        for (BatchedStream s; (s = pending.poll()) != null; ) {
+            s.complete(e);
+        }
+    }
+
+    /**
+     * One stream of a {@link StreamBatcher}: a {@link StreamSession} whose steps run in the batcher's
+     * batches. At most one step is in flight at a time; the output array given to a step belongs to the
+     * batcher until that step completes. Not for concurrent use by several threads.
+     */
+    public final class BatchedStream implements AutoCloseable {
+
+        private static final int IDLE = 0, SUBMITTED = 1;
+
+        private final StreamSession session;
+        private final AtomicInteger state = new AtomicInteger(IDLE);
+        // the step's arguments and completion, written before submission and read after it (the queue
+        // and the state hand them over)
+        private int token;
+        private float[] features;
+        private float[] out;
+        private Thread waiter;
+        private CompletableFuture<float[]> future;
+        private RuntimeException failure;
+        private boolean closed;
+
+        private BatchedStream(StreamSession session) {
+            this.session = session;
+        }
+
+        /**
+         * Advances by {@code token} and writes the step's output into {@code out} ({@link #outputSize()}
+         * floats), or only advances when {@code out} is null. Blocks until the step has run; waits for
+         * room while the queue is full. On interruption a step still queued is withdrawn (the state is
+         * unchanged) and {@link InterruptedException} thrown; one already taken by a worker is waited for.
+         *
+         * @throws IllegalArgumentException for a token outside the vocabulary or an output of the wrong size
+         * @throws IllegalStateException    when the stream or the batcher is closed, the model takes feature
+         *                                  vectors, or a step of this stream is in flight
+         */
+        public void step(int token, float[] out) throws InterruptedException {
+            checkToken(token);
+            prepare(token, null, out, Thread.currentThread(), null);
+            submitAndWait();
+        }
+
+        /** As {@link #step(int, float[])} for a model that takes feature vectors ({@code features}: I values). */
+        public void step(float[] features, float[] out) throws InterruptedException {
+            checkFeatures(features);
+            prepare(0, features, out, Thread.currentThread(), null);
+            submitAndWait();
+        }
+
+        /**
+         * As {@link #step(int, float[])}, without waiting: the future completes with {@code out} (or null)
+         * once the step has run. Fails with {@link RejectedExecutionException} when the queue is full.
+         */
+        public CompletableFuture<float[]> stepAsync(int token, float[] out) {
+            checkToken(token);
+            return submitAsync(token, null, out);
+        }
+
+        /** As {@link #stepAsync(int, float[])} for a model that takes feature vectors. */
+        public CompletableFuture<float[]> stepAsync(float[] features, float[] out) {
+            checkFeatures(features);
+            return submitAsync(0, features, out);
+        }
+
+        /** The stream's session, for {@link StreamSession#saveState} and the like between steps. */
+        public StreamSession session() {
+            return session;
+        }
+
+        /** Whether a step is in flight. */
+        public boolean busy() {
+            return state.get() != IDLE;
+        }
+
+        /** Waits for a step in flight, then frees the session. Idempotent. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            boolean interrupted = false;
+            while (state.get() != IDLE) {
+                // a step in flight keeps its session until the worker is done with it
+                Thread.onSpinWait();
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+                LockSupport.parkNanos(10_000);
+            }
+            closed = true;
+            session.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void checkToken(int token) {
+            if (!model.takesTokens()) {
+                throw new IllegalStateException("this model takes feature vectors, not tokens");
+            }
+            int vocabulary = model.inputSize();
+            if (token < 0 || token >= vocabulary) {
+                throw new IllegalArgumentException("token " + token + " is outside the vocabulary 0.." + (vocabulary - 1));
+            }
+        }
+
+        private void checkFeatures(float[] features) {
+            if (model.takesTokens()) {
+                throw new IllegalStateException("this model takes tokens, not feature vectors");
+            }
+            if (features == null || features.length != model.inputSize()) {
+                throw new IllegalArgumentException("features have " + (features == null ? "no" : features.length)
+                        + " values, expected " + model.inputSize());
+            }
+        }
+
+        private void prepare(int token, float[] features, float[] out, Thread waiter, CompletableFuture<float[]> future) {
+            if (out != null && out.length != outputSize()) {
+                throw new IllegalArgumentException("output has " + out.length + " values, expected " + outputSize());
+            }
+            if (closed) {
+                throw new IllegalStateException("this stream is closed");
+            }
+            if (StreamBatcher.this.closed) {
+                throw new IllegalStateException("the stream batcher is closed");
+            }
+            if (!state.compareAndSet(IDLE, SUBMITTED)) {
+                throw new IllegalStateException("a step of this stream is already in flight");
+            }
+            this.token = token;
+            this.features = features;
+            this.out = out;
+            this.waiter = waiter;
+            this.future = future;
+            this.failure = null;
+        }
+
+        private void submitAndWait() throws InterruptedException {
+            try {
+                pending.put(this);
+            } catch (InterruptedException e) {
+                state.set(IDLE);
+                throw e;
+            }
+            if (withdrawnAfterClose()) {
+                throw new IllegalStateException("the stream batcher is closed");
+            }
+            boolean interrupted = false;
+            while (state.get() != IDLE) {
+                LockSupport.park(this);
+                if (Thread.interrupted() && !interrupted) {
+                    interrupted = true;
+                    if (pending.remove(this)) {
+                        // withdrawn before any worker took it: nothing ran
+                        state.set(IDLE);
+                        throw new InterruptedException("step withdrawn before it ran");
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            RuntimeException f = failure;
+            if (f != null) {
+                throw new IllegalStateException("the batched step failed: " + f.getMessage(), f);
+            }
+        }
+
+        private CompletableFuture<float[]> submitAsync(int token, float[] features, float[] out) {
+            CompletableFuture<float[]> f = new CompletableFuture<>();
+            prepare(token, features, out, null, f);
+            if (!pending.offer(this)) {
+                state.set(IDLE);
+                f.completeExceptionally(new RejectedExecutionException(
+                        "the stream batcher's queue is full (" + pending.size() + " steps pending)"));
+            } else if (withdrawnAfterClose()) {
+                f.completeExceptionally(new IllegalStateException("the stream batcher is closed"));
+            }
+            return f;
+        }
+
+        /**
+         * A step queued just as the batcher closed, after its last worker had failed what was pending:
+         * taken back, so that nobody waits for it. False when a worker has it or will.
+         */
+        private boolean withdrawnAfterClose() {
+            if (running.get() == 0 && pending.remove(this)) {
+                state.set(IDLE);
+                return true;
+            }
+            return false;
+        }
+
+        /** Called by a worker once the step has run (or failed). */
+        private void complete(RuntimeException e) {
+            Thread w = waiter;
+            CompletableFuture<float[]> f = future;
+            float[] result = out;
+            failure = e;
+            waiter = null;
+            future = null;
+            features = null;
+            out = null;
+            state.set(IDLE);   // publishes the output and the fields above to the stepping thread
+            if (w != null) {
+                LockSupport.unpark(w);
+            } else if (f != null) {
+                if (e == null) {
+                    f.complete(result);
+                } else {
+                    f.completeExceptionally(e);
+                }
+            }
+        }
+    }
+}
