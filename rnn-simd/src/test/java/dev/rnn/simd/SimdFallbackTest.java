@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kernel selection in a JVM started without {@code --add-modules jdk.incubator.vector}: rnn-simd is on
- * the class path but cannot run, so the scalar kernels are used after exactly one warning line that
- * names the fix; forcing SIMD there is an error, not a silent fallback.
+ * the class path but cannot run, so the scalar kernels are used after exactly one warning (a
+ * {@link System.Logger} record) that names the fix; forcing SIMD there is an error, not a silent fallback.
  */
 class SimdFallbackTest {
 
@@ -38,8 +38,22 @@ class SimdFallbackTest {
     void withoutTheIncubatorModuleTheKernelsAreScalarAfterOneWarning() throws Exception {
         Result r = runChild();
         assertEquals("scalar", r.out());
+        // java.util.logging, System.Logger's backend when the application has none, writes a line of
+        // time and source and then the record's own line
+        List<String> warnings = r.err().lines().filter(l -> l.startsWith("WARNING:")).toList();
+        assertEquals(1, warnings.size(), r.err());
+        assertTrue(warnings.getFirst().startsWith("WARNING: rnn uses its scalar kernels (slow): "), r.err());
+        assertTrue(warnings.getFirst().contains("--add-modules jdk.incubator.vector"), r.err());
+        assertTrue(r.err().lines().count() <= 2, r.err());
+    }
+
+    @Test
+    void theWarningIsOneRecordOnTheKernelsLogger() throws Exception {
+        // logger name, level and message of every record, one line each
+        Result r = runChild("-Djava.util.logging.SimpleFormatter.format=%3$s|%4$s|%5$s%n");
+        assertEquals("scalar", r.out());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith("WARNING: rnn uses its scalar kernels"), r.err());
+        assertTrue(r.err().startsWith("dev.rnn.kernels|WARNING|rnn uses its scalar kernels (slow): "), r.err());
         assertTrue(r.err().contains("--add-modules jdk.incubator.vector"), r.err());
     }
 

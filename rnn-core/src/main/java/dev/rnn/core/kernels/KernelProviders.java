@@ -5,9 +5,10 @@ import java.util.ServiceLoader;
 
 /**
  * Chooses the kernels once per JVM. SIMD when {@code rnn-simd} is on the class or module path and
- * the {@code jdk.incubator.vector} module is loaded; otherwise the scalar oracle, after one warning
- * line on standard error that says how to enable SIMD. {@code -Drnn.kernels=scalar|simd} forces one
- * (forcing an unavailable one is an error, not a silent fallback).
+ * the {@code jdk.incubator.vector} module is loaded; otherwise the scalar oracle, after one
+ * {@code WARNING} record on the {@link System.Logger} named {@value #LOGGER} that says how to enable
+ * SIMD. {@code -Drnn.kernels=scalar|simd} forces one (forcing an unavailable one is an error, not a
+ * silent fallback).
  *
  * <p>The choice is held in a {@code static final} field so that the JIT sees a single
  * implementation at every call site.
@@ -16,6 +17,9 @@ public final class KernelProviders {
 
     /** System property that forces a backend by name. */
     public static final String PROPERTY = "rnn.kernels";
+
+    /** Name of the {@link System.Logger} that reports the choice when it falls back to scalar. */
+    public static final String LOGGER = "dev.rnn.kernels";
 
     static final Kernels PREFERRED = choosePreferred();
 
@@ -73,7 +77,9 @@ public final class KernelProviders {
     }
 
     private static void warn(String reason) {
-        // one line, on purpose: a library should not flood a service's log at start-up
-        System.err.println("WARNING: rnn uses its scalar kernels (slow): " + reason);
+        // one record, on purpose: a library should not flood a service's log at start-up; through
+        // System.Logger it lands in whatever logging the application uses (java.util.logging, which
+        // writes to standard error, when it has none)
+        System.getLogger(LOGGER).log(System.Logger.Level.WARNING, "rnn uses its scalar kernels (slow): " + reason);
     }
 }
