@@ -26,6 +26,8 @@ final class InfoCommand implements Runnable {
         out.println("vector bits:    " + k.vectorBitSize());
         out.println("float lanes:    " + k.floatLanes());
         out.println("cpus:           " + Runtime.getRuntime().availableProcessors());
+        out.println("threads:        " + System.getProperty(RnnCommand.THREADS_PROPERTY, "1")
+                + " per large product (-Drnn.threads=N; ./rnn uses one per cpu, the library alone 1)");
         out.println("max heap:       " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
     }
 

@@ -26,6 +26,29 @@ class RnnCommandTest {
         assertTrue(r.out().contains("vector bits:"), r.out());
     }
 
+    /** {@code rnn info} run through {@code main} in a child JVM, as {@code ./rnn} runs it. */
+    private static String infoInChild(String... jvmOptions) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(java.util.List.of("--add-modules", "jdk.incubator.vector"));
+        cmd.addAll(java.util.List.of(jvmOptions));
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), RnnCommand.class.getName(), "info"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void theToolAsksForOneThreadPerProcessorUnlessTold() throws Exception {
+        // the library alone uses one thread; the command line uses every processor for training
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String out = infoInChild();
+        assertTrue(out.contains("threads:        " + cpus + " per large product"), out);
+        out = infoInChild("-Drnn.threads=1");
+        assertTrue(out.contains("threads:        1 per large product"), out);
+    }
+
     @Test
     void unknownCommandIsOneLineAndExitCodeTwo() {
         CliRun r = run("frobnicate");

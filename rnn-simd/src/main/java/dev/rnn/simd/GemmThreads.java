@@ -8,10 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The fixed pool that large products share: {@code -Drnn.threads=N} threads in all (default: one per
- * available processor), the calling thread being one of them. Work is split into disjoint parts that
- * each thread computes in the same order as a single thread would, so results never depend on the
- * number of threads or on scheduling.
+ * The fixed pool that large products share: {@code -Drnn.threads=N} threads in all, the calling thread
+ * being one of them. The default is 1, with no pool: a library embedded in a service starts no
+ * threads of its own unless asked ({@code ./rnn} asks for one per processor). Work is split into
+ * disjoint parts that each thread computes in the same order as a single thread would, so results
+ * never depend on the number of threads or on scheduling.
  *
  * <p>Memory from a confined arena can only be touched by the thread that owns it, so a product runs
  * on more than one thread only when its matrices live in a shared, global or automatic arena.
@@ -51,7 +52,7 @@ final class GemmThreads {
     private static int chooseThreads() {
         String forced = System.getProperty(PROPERTY);
         if (forced == null || forced.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
+            return 1;
         }
         try {
             int n = Integer.parseInt(forced.trim());
@@ -71,11 +72,18 @@ final class GemmThreads {
 
     /**
      * Runs parts 0 … parts−1 of {@code job}, part 0 on the calling thread and the others on the pool,
-     * and returns when all are done; the first failure is rethrown.
+     * and returns when all are done; the first failure is rethrown. Without a pool the calling thread
+     * runs them all, one after another (the same bits: that is what tests with explicit counts check).
      */
     static void run(Part job, int parts) {
-        if (parts <= 1 || POOL == null) {
+        if (parts <= 1) {
             job.run(0, 1);
+            return;
+        }
+        if (POOL == null) {
+            for (int i = 0; i < parts; i++) {
+                job.run(i, parts);
+            }
             return;
         }
         CountDownLatch done = new CountDownLatch(parts - 1);

@@ -11,6 +11,10 @@ import dev.rnn.core.kernels.Kernels;
  * directly. Each method checks shapes (with the same messages as the scalar oracle) and hands the
  * work to one kernel family: {@link SimdGemm}, {@link SimdGemv}, {@link SimdElementwise},
  * {@link SimdReductions}, {@link SimdActivations}, {@link SimdSoftmax}.
+ *
+ * <p>{@code -Drnn.threads=N} lets a large product on shared, global or automatic memory use N threads,
+ * the caller included, with the same bits for any N. The default is 1: these kernels start no threads
+ * of their own unless asked.
  */
 public final class SimdKernels implements Kernels {
 
