@@ -192,8 +192,10 @@ public record TorchRecurrentWeights(CellKind kind, int inputSize, int hiddenSize
                         + Arrays.toString(CellKind.values()));
             }
             if (hh.dim(0) != (long) kind.gates() * hidden) {
+                String hint = !module.isEmpty() && key.equals(MODE_KEY) ? " (the file's mode; a module of another kind"
+                        + " names its own as metadata '" + module + "." + MODE_KEY + "')" : "";
                 throw new SafetensorsException(file.path(), "tensor '" + hh.name() + "' has shape " + hh.shapeString()
-                        + ", expected [" + kind.gates() * hidden + ", " + hidden + "] for " + key + " " + mode);
+                        + ", expected [" + kind.gates() * hidden + ", " + hidden + "] for " + key + " " + mode + hint);
             }
             return kind;
         }

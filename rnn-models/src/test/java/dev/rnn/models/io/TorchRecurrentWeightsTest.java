@@ -374,7 +374,11 @@ class TorchRecurrentWeightsTest {
             assertEquals("bad.safetensors: metadata enc.lstm.mode 'LSTMX' is not one of [RNN_TANH, RNN_RELU, LSTM, GRU]",
                     refused(p, "enc.lstm"));
             new SafetensorsWriter().metadata("mode", "GRU").put(e + "weight_ih_l0", w12x5).put(e + "weight_hh_l0", w12x3).write(p);
-            assertEquals("bad.safetensors: tensor 'enc.lstm.weight_hh_l0' has shape [12, 3], expected [9, 3] for mode GRU",
+            assertEquals("bad.safetensors: tensor 'enc.lstm.weight_hh_l0' has shape [12, 3], expected [9, 3] for mode GRU"
+                    + " (the file's mode; a module of another kind names its own as metadata 'enc.lstm.mode')", refused(p, "enc.lstm"));
+            new SafetensorsWriter().metadata("enc.lstm.mode", "GRU").put(e + "weight_ih_l0", w12x5).put(e + "weight_hh_l0", w12x3)
+                    .write(p);
+            assertEquals("bad.safetensors: tensor 'enc.lstm.weight_hh_l0' has shape [12, 3], expected [9, 3] for enc.lstm.mode GRU",
                     refused(p, "enc.lstm"));
         }
     }
