@@ -41,10 +41,10 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "safetensors state_dict of the module")
     Path model;
 
-    @Option(names = "--prefix", paramLabel = "P", defaultValue = "",
+    @Option(names = "--prefix", paramLabel = "P",
             description = "read the module whose tensors are P.weight_ih_l0, ... (e.g. encoder.lstm); other tensors in MODEL"
                     + " are ignored. Default: the plain names weight_ih_l0, ...")
-    String prefix;
+    String prefix = "";   // initialised here, not by picocli, so a command built directly (the fuzz test) reads plain names
 
     @Option(names = "--input", required = true, paramLabel = "INPUT", description = "safetensors file with the inputs")
     Path input;
