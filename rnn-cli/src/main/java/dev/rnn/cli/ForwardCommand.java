@@ -17,15 +17,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnn forward}: runs the PyTorch nn.RNN/LSTM/GRU whose state_dict is in MODEL over the batch in
- * INPUT and writes what the module returns. Every problem with either file is one line naming the
- * file; the output is written atomically, so a failure leaves no file behind.
+ * {@code rnn forward}: runs the PyTorch nn.RNN/LSTM/GRU whose state_dict is in MODEL (named
+ * P.weight_ih_l0, … with {@code --prefix P}) over the batch in INPUT and writes what the module
+ * returns. Every problem with either file is one line naming the file; the output is written
+ * atomically, so a failure leaves no file behind.
  */
 @Command(name = "forward",
         description = {"Run a PyTorch nn.RNN, nn.LSTM or nn.GRU (its state_dict as safetensors) over a batch.",
                 "INPUT holds 'input' (T×B×I, time-major), optionally 'h0' (L·D×B×H), 'c0' (LSTM) and 'lengths' (B"
                         + " values in 1..T, as pack_padded_sequence). OUTPUT receives 'output' (T×B×D·H, zero past each"
-                        + " length), 'h_n' and, for LSTM, 'c_n'."},
+                        + " length), 'h_n' and, for LSTM, 'c_n'.",
+                "A state_dict saved from a larger module names the tensors under its path, e.g."
+                        + " encoder.lstm.weight_ih_l0: pass --prefix encoder.lstm (without it, the error lists the"
+                        + " prefixes MODEL holds)."},
         mixinStandardHelpOptions = true)
 final class ForwardCommand implements Callable<Integer> {
 
@@ -37,6 +41,11 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "safetensors state_dict of the module")
     Path model;
 
+    @Option(names = "--prefix", paramLabel = "P",
+            description = "read the module whose tensors are P.weight_ih_l0, ... (e.g. encoder.lstm); other tensors in MODEL"
+                    + " are ignored. Default: the plain names weight_ih_l0, ...")
+    String prefix = "";   // initialised here, not by picocli, so a command built directly (the fuzz test) reads plain names
+
     @Option(names = "--input", required = true, paramLabel = "INPUT", description = "safetensors file with the inputs")
     Path input;
 
@@ -47,7 +56,7 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (SafetensorsFile weightsFile = SafetensorsFile.open(model);
              SafetensorsFile in = SafetensorsFile.open(input)) {
-            TorchRecurrentWeights w = TorchRecurrentWeights.read(weightsFile);
+            TorchRecurrentWeights w = TorchRecurrentWeights.read(weightsFile, prefix);
             for (String name : in.names()) {
                 if (!INPUT_NAMES.contains(name)) {
                     throw new SafetensorsException(input, "unexpected tensor '" + name + "' (expected input, h0, c0, lengths)");
@@ -85,8 +94,8 @@ final class ForwardCommand implements Callable<Integer> {
                 }
                 out.write(output);
             }
-            spec.commandLine().getOut().printf("%s: %s %d layer(s) × %d direction(s), H=%d; T=%d, B=%d → %s%n",
-                    model.getFileName(), w.kind(), w.layers(), w.directions(), h, t, b, output);
+            spec.commandLine().getOut().printf("%s%s: %s %d layer(s) × %d direction(s), H=%d; T=%d, B=%d → %s%n",
+                    model.getFileName(), prefix.isEmpty() ? "" : " (" + prefix + ")", w.kind(), w.layers(), w.directions(), h, t, b, output);
         }
         return 0;
     }

@@ -24,6 +24,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,16 +52,19 @@ class ForwardCommandTest {
         arena = Arena.ofAuto();
     }
 
-    private String fails(Path model, Path input) throws IOException {
+    private String fails(Path model, Path input, String... more) throws IOException {
         StringWriter so = new StringWriter(), se = new StringWriter();
-        int code = RnnCommand.execute(new String[] {"forward", "--model", model.toString(), "--input", input.toString(),
-                "--output", out.toString()}, new PrintWriter(so, true), new PrintWriter(se, true));
+        List<String> args = new ArrayList<>(List.of("forward", "--model", model.toString(), "--input", input.toString(),
+                "--output", out.toString()));
+        args.addAll(List.of(more));
+        int code = RnnCommand.execute(args.toArray(String[]::new), new PrintWriter(so, true), new PrintWriter(se, true));
         String err = se.toString().strip();
         assertEquals(1, code, err);
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("rnn: "), err);
         try (var files = Files.list(dir)) {
-            List<Path> left = files.filter(p -> !p.equals(gru) && !p.equals(lstm) && !p.equals(input)).toList();
+            List<Path> left = files.filter(p -> !p.equals(gru) && !p.equals(lstm) && !p.equals(model) && !p.equals(input))
+                    .toList();
             assertEquals(List.of(), left, "no output or temporary file is left behind");
         }
         return err;
@@ -187,6 +191,82 @@ class ForwardCommandTest {
     void unexpectedInputTensor() throws IOException {
         assertEquals("rnn: in.safetensors: unexpected tensor 'h_0' (expected input, h0, c0, lengths)",
                 fails(gru, input(valid().put("h_0", m(2, 33), Dtype.F32, 1, 2, 33))));
+    }
+
+    /** The golden LSTM and GRU as encoder.lstm and decoder.rnn of one larger state_dict, beside an embedding. */
+    private Path twoModules() throws IOException {
+        Path model = dir.resolve("model.safetensors");
+        try (SafetensorsFile encoder = SafetensorsFile.open(lstm); SafetensorsFile decoder = SafetensorsFile.open(gru)) {
+            SafetensorsWriter w = new SafetensorsWriter().put("embedding.weight", m(11, 7));
+            for (String name : encoder.names()) {
+                w.putRaw("encoder.lstm." + name, encoder.info(name).dtype(), encoder.info(name).shape(), encoder.bytes(name));
+            }
+            for (String name : decoder.names()) {
+                w.putRaw("decoder.rnn." + name, decoder.info(name).dtype(), decoder.info(name).shape(), decoder.bytes(name));
+            }
+            w.write(model);
+        }
+        return model;
+    }
+
+    @Test
+    void withoutPrefixTheErrorListsThePrefixesTheModelHolds() throws IOException {
+        assertEquals("rnn: model.safetensors: holds no plain recurrent module (weight_ih_l0); candidates: decoder.rnn,"
+                + " encoder.lstm — pass one as the prefix", fails(twoModules(), input(valid())));
+    }
+
+    @Test
+    void anUnknownPrefixListsThePrefixesTheModelHolds() throws IOException {
+        Path model = twoModules();
+        assertEquals("rnn: model.safetensors: holds no recurrent module under prefix 'encoder.gru' (no tensor"
+                + " 'encoder.gru.weight_ih_l0'); candidates: decoder.rnn, encoder.lstm",
+                fails(model, input(valid()), "--prefix", "encoder.gru"));
+        Files.delete(model);
+        assertEquals("rnn: gru.safetensors: holds no recurrent module under prefix 'decoder.rnn' (no tensor"
+                + " 'decoder.rnn.weight_ih_l0'); candidates: (no prefix)", fails(gru, input(valid()), "--prefix", "decoder.rnn."));
+    }
+
+    @Test
+    void aPrefixedModuleIsCheckedAsAPlainOne() throws IOException {
+        Path model = twoModules();
+        assertEquals("rnn: in.safetensors: tensor 'c0' is given but GRU has no cell state",
+                fails(model, input(valid().put("c0", m(2, 33), Dtype.F32, 1, 2, 33)), "--prefix", "decoder.rnn"));
+        Path broken = dir.resolve("broken.safetensors");
+        try (SafetensorsFile f = SafetensorsFile.open(model)) {
+            SafetensorsWriter w = new SafetensorsWriter();
+            for (String name : f.names()) {
+                if (!name.equals("encoder.lstm.bias_hh_l0")) {
+                    w.putRaw(name, f.info(name).dtype(), f.info(name).shape(), f.bytes(name));
+                }
+            }
+            w.write(broken);
+        }
+        Files.delete(model);
+        assertEquals("rnn: broken.safetensors: missing tensor 'encoder.lstm.bias_hh_l0'",
+                fails(broken, input(valid()), "--prefix", "encoder.lstm"));
+    }
+
+    @Test
+    void eachPrefixRunsItsModuleAsThePlainFileDoes() throws IOException {
+        Path model = twoModules(), in = input(valid());
+        for (String[] run : new String[][] {{"encoder.lstm", lstm.toString()}, {"decoder.rnn.", gru.toString()}}) {
+            Path plainOut = dir.resolve("plain.out.safetensors");
+            CliRun plain = CliRun.of("forward", "--model", run[1], "--input", in.toString(), "--output", plainOut.toString());
+            CliRun.ok(plain);
+            CliRun nested = CliRun.of("forward", "--model", model.toString(), "--prefix", run[0], "--input", in.toString(),
+                    "--output", out.toString());
+            CliRun.ok(nested);
+            assertTrue(nested.out().startsWith("model.safetensors (" + run[0] + "): "), nested.out());
+            assertEquals(-1L, Files.mismatch(plainOut, out), run[0]);
+        }
+    }
+
+    @Test
+    void helpNamesThePrefixOption() {
+        CliRun help = CliRun.of("forward", "--help");
+        CliRun.ok(help);
+        assertTrue(help.out().contains("--prefix=P"), help.out());
+        assertTrue(help.out().contains("encoder.lstm.weight_ih_l0"), help.out());
     }
 
     @Test
