@@ -30,21 +30,13 @@ final class SimdCellSteps {
     static void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
         int n = c.cols();
         long gate = (long) n * Float.BYTES;
-        MemorySegment ss = saved.segment(), xs = xProj.segment();
+        MemorySegment ss = saved.segment();
         for (int r = 0; r < c.rows(); r++) {
-            long so = saved.offset(r, 0), xo = xProj.offset(r, 0);
-            // the activations read the gates where they are: the summed row, or xProj when it holds the sum
-            MemorySegment gs = ss;
-            long go = so;
-            if (hProj == null) {
-                gs = xs;
-                go = xo;
-            } else {
-                SimdElementwise.add(xs, xo, hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
-            }
-            SimdActivations.map(SimdActivations.SIGMOID, gs, go, ss, so, 2 * n);                    // i, f
-            SimdActivations.map(SimdActivations.TANH, gs, go + 2 * gate, ss, so + 2 * gate, n);     // g
-            SimdActivations.map(SimdActivations.SIGMOID, gs, go + 3 * gate, ss, so + 3 * gate, n);  // o
+            long so = saved.offset(r, 0);
+            SimdElementwise.add(xProj.segment(), xProj.offset(r, 0), hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
+            SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // i, f
+            SimdActivations.map(SimdActivations.TANH, ss, so + 2 * gate, ss, so + 2 * gate, n);     // g
+            SimdActivations.map(SimdActivations.SIGMOID, ss, so + 3 * gate, ss, so + 3 * gate, n);  // o
             cellState(ss, so, gate, cPrev.segment(), cPrev.offset(r, 0), c.segment(), c.offset(r, 0), n);
             SimdActivations.map(SimdActivations.TANH, c.segment(), c.offset(r, 0), ss, so + 4 * gate, n);
             product(ss, so + 3 * gate, ss, so + 4 * gate, h.segment(), h.offset(r, 0), n);

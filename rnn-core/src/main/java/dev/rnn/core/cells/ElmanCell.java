@@ -27,16 +27,11 @@ public final class ElmanCell extends SizedCell {
         return new CellStep() {
             @Override
             public void forward(Kernels k) {
-                // without hProj, xProj holds the whole pre-activation
-                Matrix pre = b.xProj();
-                if (b.hProj() != null) {
-                    k.add(b.xProj(), b.hProj(), b.saved());
-                    pre = b.saved();
-                }
+                k.add(b.xProj(), b.hProj(), b.saved());
                 if (relu) {
-                    k.relu(pre, b.saved());
+                    k.relu(b.saved(), b.saved());
                 } else {
-                    k.tanh(pre, b.saved());
+                    k.tanh(b.saved(), b.saved());
                 }
                 b.h().copyFrom(b.saved());
             }

@@ -18,10 +18,7 @@ import java.lang.foreign.MemorySegment;
  * (T·B)×I, the output (T·B)×H, states are B×H.
  *
  * <p>Forward computes the input projection of all T·B rows in one GEMM, then per step one GEMM for
- * the recurrent projection and the cell's gate arithmetic. For RNN and LSTM the input projection
- * holds both biases and each step's recurrent product is accumulated into its rows, so the gate
- * arithmetic reads one matrix; GRU keeps the recurrent projection apart, since r scales only its
- * n block. With per-sequence lengths, the steps past
+ * the recurrent projection and the cell's gate arithmetic. With per-sequence lengths, the steps past
  * a sequence's end leave its state unchanged and output zeros, as PyTorch's packed sequences do;
  * the input rows there are never used by forward, but must be finite because the weight gradient
  * multiplies them by zero.
@@ -41,7 +38,7 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
 
     private final Matrix xProj;    // (maxSteps·B)×G·H: input projections
-    private final Matrix hProj;    // B×G·H: the current step's recurrent projection (GRU; RNN and LSTM add it to xProj)
+    private final Matrix hProj;    // B×G·H: the current step's recurrent projection
     private final Matrix states;   // ((maxSteps+1)·B)×H: h_0 … h_T
     private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM), else null
     private final Matrix output;   // (maxSteps·B)×H: the output when lengths mask some steps
@@ -52,7 +49,6 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Matrix dhPrev;   // B×H
     private final Matrix carry;    // 2·B×H: dh and dc of masked rows, carried past the step
     private final Matrix[] hViews; // h_t, B×H each
-    private final Matrix[] xViews; // rows of xProj for step t
     private final Matrix[] dxViews; // rows of dxProj for step t
     private final Matrix[] dhViews; // rows of dhProj (GRU) or dxProj for step t: ∂loss/∂(recurrent projection)
     private GemmOperand recurrentT;  // W_hhᵀ prepared for the forward steps
@@ -81,7 +77,7 @@ public final class RecurrentLayer implements AutoCloseable {
         boolean lstm = cell.kind().hasCellState();
         boolean gru = cell.kind() == dev.rnn.core.cells.CellKind.GRU;
         xProj = Matrix.allocate(arena, maxSteps * batch, gh);
-        hProj = gru ? Matrix.allocate(arena, batch, gh) : null;
+        hProj = Matrix.allocate(arena, batch, gh);
         states = Matrix.allocate(arena, (maxSteps + 1) * batch, hidden);
         cells = lstm ? Matrix.allocate(arena, (maxSteps + 1) * batch, hidden) : null;
         output = Matrix.allocate(arena, maxSteps * batch, hidden);
@@ -97,12 +93,11 @@ public final class RecurrentLayer implements AutoCloseable {
         for (int t = 0; t <= maxSteps; t++) {
             hViews[t] = states.sliceRows(t * batch, (t + 1) * batch);
         }
-        xViews = new Matrix[maxSteps];
         dxViews = new Matrix[maxSteps];
         dhViews = new Matrix[maxSteps];
         cellSteps = new CellStep[maxSteps];
         for (int t = 0; t < maxSteps; t++) {
-            Matrix rows = xViews[t] = xProj.sliceRows(t * batch, (t + 1) * batch);
+            Matrix rows = xProj.sliceRows(t * batch, (t + 1) * batch);
             dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
             dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
             cellSteps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
@@ -146,10 +141,6 @@ public final class RecurrentLayer implements AutoCloseable {
         k.gemmTransB(input, params.weightIh(), xp, false);
         if (params.hasBias()) {
             k.addRowVector(params.biasIh(), xp);
-            if (hProj == null) {
-                // one pass over all T steps instead of one per step
-                k.addRowVector(params.biasHh(), xp);
-            }
         }
         setOrZero(hViews[0], h0);
         if (cells != null) {
@@ -158,14 +149,9 @@ public final class RecurrentLayer implements AutoCloseable {
         // packed once for all T steps instead of inside every step's product
         recurrentT = k.prepareGemmOperand(params.weightHh(), true, recurrentT);
         for (int t = 0; t < t1; t++) {
-            if (hProj == null) {
-                // accumulated into the step's input projection: no separate B×G·H matrix to add and re-read
-                k.gemm(hViews[t], recurrentT, xViews[t], true);
-            } else {
-                k.gemm(hViews[t], recurrentT, hProj, false);
-                if (params.hasBias()) {
-                    k.addRowVector(params.biasHh(), hProj);
-                }
+            k.gemm(hViews[t], recurrentT, hProj, false);
+            if (params.hasBias()) {
+                k.addRowVector(params.biasHh(), hProj);
             }
             cellSteps[t].forward(k);
             if (lengths != null) {

@@ -118,18 +118,11 @@ class RecurrentLayerTest {
             Matrix xProj = Matrix.allocate(arena, f.batch, g), hProj = Matrix.allocate(arena, f.batch, g);
             k.gemmTransB(f.input, f.params.weightIh(), xProj, false);
             k.addRowVector(f.params.biasIh(), xProj);
-            boolean gru = kind == CellKind.GRU;
-            if (gru) {
-                k.gemmTransB(f.h0, f.params.weightHh(), hProj, false);
-                k.addRowVector(f.params.biasHh(), hProj);
-            } else {
-                // RNN and LSTM: both biases in the input projection, the recurrent product accumulated into it
-                k.addRowVector(f.params.biasHh(), xProj);
-                k.gemm(f.h0, k.prepareGemmOperand(f.params.weightHh(), true, null), xProj, true);
-            }
+            k.gemmTransB(f.h0, f.params.weightHh(), hProj, false);
+            k.addRowVector(f.params.biasHh(), hProj);
             Matrix h = Matrix.allocate(arena, f.batch, f.hidden), c = kind.hasCellState() ? Matrix.allocate(arena, f.batch, f.hidden) : null;
             var cell = kind.cell(f.inputSize, f.hidden);
-            var step = cell.bind(new dev.rnn.core.cells.StepBuffers(xProj, gru ? hProj : null, f.h0, f.c0,
+            var step = cell.bind(new dev.rnn.core.cells.StepBuffers(xProj, hProj, f.h0, f.c0,
                     Matrix.allocate(arena, f.batch, cell.savedWidth()), h, c, null, null, null, null, null,
                     Matrix.allocate(arena, f.batch, f.hidden)));
             step.forward(k);
