@@ -43,8 +43,8 @@ final class SimdCellSteps {
         }
     }
 
-    /** c = i⊙g + f⊙cPrev, rounded as mul then addProduct: fma(i, g, f·cPrev). */
-    private static void cellState(MemorySegment gs, long go, long gate, MemorySegment ps, long po, MemorySegment cs, long co,
+    /** c = i⊙g + f⊙cPrev, rounded as mul then addProduct: fma(i, g, f·cPrev); cPrev may be c itself. */
+    static void cellState(MemorySegment gs, long go, long gate, MemorySegment ps, long po, MemorySegment cs, long co,
                                   int n) {
         int j = 0;
         for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
@@ -66,8 +66,8 @@ final class SimdCellSteps {
         }
     }
 
-    /** out = a⊙b. */
-    private static void product(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+    /** out = a⊙b; out may be a or b. */
+    static void product(MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
         int j = 0;
         for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
             long d = (long) j * Float.BYTES;

@@ -31,45 +31,9 @@ final class SimdCellUpdates {
             SimdActivations.map(SimdActivations.SIGMOID, gs, go, gs, go, 2 * n);               // i, f
             SimdActivations.map(SimdActivations.TANH, gs, go + 2 * gate, gs, go + 2 * gate, n);  // g
             SimdActivations.map(SimdActivations.SIGMOID, gs, go + 3 * gate, gs, go + 3 * gate, n);  // o
-            cellState(gs, go, gate, cs, co, n);
+            SimdCellSteps.cellState(gs, go, gate, cs, co, cs, co, n);   // in place: cPrev is c
             SimdActivations.map(SimdActivations.TANH, cs, co, hs, ho, n);
-            multiplyInPlace(hs, ho, gs, go + 3 * gate, n);
-        }
-    }
-
-    /** c ← f⊙c + i⊙g from activated gates. */
-    private static void cellState(MemorySegment gs, long go, long gate, MemorySegment cs, long co, int n) {
-        int j = 0;
-        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
-            long d = (long) j * Float.BYTES;
-            FloatVector i = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER);
-            FloatVector f = FloatVector.fromMemorySegment(SPECIES, gs, go + gate + d, ORDER);
-            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gs, go + 2 * gate + d, ORDER);
-            i.fma(g, f.mul(FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER))).intoMemorySegment(cs, co + d, ORDER);
-        }
-        if (j < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(j, n);
-            long d = (long) j * Float.BYTES;
-            FloatVector i = FloatVector.fromMemorySegment(SPECIES, gs, go + d, ORDER, m);
-            FloatVector f = FloatVector.fromMemorySegment(SPECIES, gs, go + gate + d, ORDER, m);
-            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gs, go + 2 * gate + d, ORDER, m);
-            i.fma(g, f.mul(FloatVector.fromMemorySegment(SPECIES, cs, co + d, ORDER, m))).intoMemorySegment(cs, co + d, ORDER, m);
-        }
-    }
-
-    /** h ← h⊙o. */
-    private static void multiplyInPlace(MemorySegment hs, long ho, MemorySegment os, long oo, int n) {
-        int j = 0;
-        for (int bound = SPECIES.loopBound(n); j < bound; j += LANES) {
-            long d = (long) j * Float.BYTES;
-            FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, os, oo + d, ORDER))
-                    .intoMemorySegment(hs, ho + d, ORDER);
-        }
-        if (j < n) {
-            VectorMask<Float> m = SPECIES.indexInRange(j, n);
-            long d = (long) j * Float.BYTES;
-            FloatVector.fromMemorySegment(SPECIES, hs, ho + d, ORDER, m).mul(FloatVector.fromMemorySegment(SPECIES, os, oo + d, ORDER, m))
-                    .intoMemorySegment(hs, ho + d, ORDER, m);
+            SimdCellSteps.product(hs, ho, gs, go + 3 * gate, hs, ho, n);
         }
     }
 
