@@ -37,7 +37,8 @@ public final class RnnCommand implements Runnable {
      * Runs before any kernel class loads, since the kernels read the property once.
      */
     static void useEveryProcessorUnlessTold() {
-        if (System.getProperty(THREADS_PROPERTY) == null) {
+        String told = System.getProperty(THREADS_PROPERTY);
+        if (told == null || told.isBlank()) {   // blank means the default, as for the library
             int processors = Math.min(256, Runtime.getRuntime().availableProcessors());   // the library's upper bound
             System.setProperty(THREADS_PROPERTY, Integer.toString(processors));
         }

@@ -105,11 +105,18 @@ final class GemmThreads {
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
         }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
+        // never return while another thread still writes into C: an interrupt is kept for the caller
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the product's other threads", e);
         }
         Throwable t = failure.get();
         if (t instanceof RuntimeException r) {

@@ -29,10 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threads and memory: a batch is confined to the thread that created it (checked at every step);
  * run one batch per worker thread. Its buffers live in a shared arena nonetheless: every access to
- * confined memory checks the owning thread, which C2 did not hoist out of the product's tile loops (11 %
- * of a step at 256 streams), and large products may then use the threads {@code -Drnn.threads} allows. It owns
- * every buffer a step needs, allocated at creation, and steady-state steps allocate nothing. Its sessions
- * must not be stepped elsewhere during its step. {@link #close()} frees the buffers.
+ * confined memory checks the owning thread, which C2 did not hoist out of the product's tile loops,
+ * and large products may then use the threads {@code -Drnn.threads} allows. It owns every buffer a
+ * step needs, allocated at creation, and with one product thread (the default) steady-state steps
+ * allocate nothing; more threads allocate a little per product to hand work out. Its sessions must not
+ * be stepped elsewhere during its step. {@link #close()} frees the buffers.
  */
 public final class StreamBatch implements AutoCloseable {
 
@@ -124,6 +125,7 @@ public final class StreamBatch implements AutoCloseable {
         return m == null ? null : m.sliceRows(0, n);
     }
 
+    /** What each step writes for each session. */
     public StepOutput output() {
         return output;
     }

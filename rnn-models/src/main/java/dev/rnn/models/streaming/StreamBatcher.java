@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,9 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Callers see a blocking step ({@link BatchedStream#step(int, float[])}) and an asynchronous one
  * ({@link BatchedStream#stepAsync(int, float[])}). Pending steps sit in a bounded queue: when it is
- * full, a blocking step waits for room and an asynchronous one fails with
+ * full, a blocking step waits for room and an asynchronous one returns a future failed with
  * {@link RejectedExecutionException}, so a flood of steps never grows memory. A blocking step
- * allocates nothing at steady state; an asynchronous one allocates its future.
+ * allocates nothing at steady state (idle workers park themselves instead of waiting on the queue's
+ * condition); an asynchronous one allocates its future, whose dependent stages run on the worker
+ * that completes it unless given an executor, so they must not block on this batcher.
  *
  * <p>Threads: the batcher starts {@code workers} threads of its own (from the given
  * {@link ThreadFactory}, daemon platform threads by default), each with its own {@link StreamBatch}, and
@@ -40,8 +43,10 @@ public final class StreamBatcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final ArrayBlockingQueue<BatchedStream> pending;
     private final Thread[] workers;
+    private final AtomicIntegerArray idle;   // 1 while worker i is parked, or about to park, on an empty queue
     private final AtomicInteger running;
     private volatile boolean closed;
+    private volatile Throwable stopped;      // why the workers stopped, when it was not close()
 
     private StreamBatcher(Builder b) {
         this.model = b.model;
@@ -50,17 +55,31 @@ public final class StreamBatcher implements AutoCloseable {
         this.maxWaitNanos = b.maxWait.toNanos();
         this.pending = new ArrayBlockingQueue<>(b.queueCapacity);
         this.workers = new Thread[b.workers];
+        this.idle = new AtomicIntegerArray(b.workers);
         this.running = new AtomicInteger(b.workers);
         // fails here, on the caller's thread, for an output the model cannot give
         model.newSession(output).close();
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = b.threadFactory.newThread(this::work);
+            int index = i;
+            workers[i] = b.threadFactory.newThread(() -> work(index));
             if (workers[i] == null) {
                 throw new IllegalStateException("the thread factory made no thread");
             }
         }
-        for (Thread w : workers) {
-            w.start();
+        int started = 0;
+        try {
+            for (Thread w : workers) {
+                w.start();
+                started++;
+            }
+        } catch (RuntimeException | Error e) {
+            // no batcher reaches the caller, so nobody else could stop the workers already started
+            closed = true;
+            running.addAndGet(started - workers.length);
+            for (int i = 0; i < started; i++) {
+                LockSupport.unpark(workers[i]);
+            }
+            throw e;
         }
     }
 
@@ -146,6 +165,7 @@ public final class StreamBatcher implements AutoCloseable {
         }
     }
 
+    /** What each step writes into its output array. */
     public StepOutput output() {
         return output;
     }
@@ -169,10 +189,15 @@ public final class StreamBatcher implements AutoCloseable {
      */
     @Override
     public void close() {
+        for (Thread w : workers) {
+            if (w == Thread.currentThread()) {
+                throw new IllegalStateException("a stream batcher cannot be closed from its own worker (a step's callback)");
+            }
+        }
         closed = true;
         boolean interrupted = false;
         for (Thread w : workers) {
-            w.interrupt(); // wakes an idle worker; a busy one finishes the queue before it looks
+            LockSupport.unpark(w); // wakes an idle worker; a busy one drains the queue before it looks again
         }
         for (Thread w : workers) {
             while (w.isAlive()) {
@@ -190,7 +215,7 @@ public final class StreamBatcher implements AutoCloseable {
 
     // ---- the workers ----
 
-    private void work() {
+    private void work(int index) {
         BatchedStream[] taken = new BatchedStream[maxBatch];
         StreamSession[] sessions = new StreamSession[maxBatch];
         int[] tokens = new int[maxBatch];
@@ -199,7 +224,7 @@ public final class StreamBatcher implements AutoCloseable {
         float[][] scratch = new float[maxBatch][outputSize()];   // for steps that want no output
         try (StreamBatch batch = model.newBatch(maxBatch, output)) {
             while (true) {
-                int n = take(taken);
+                int n = take(index, taken);
                 if (n == 0) {
                     return; // closed and nothing left
                 }
@@ -210,51 +235,71 @@ public final class StreamBatcher implements AutoCloseable {
                     features[i] = s.features;
                     outs[i] = s.out != null ? s.out : scratch[i];
                 }
-                RuntimeException failure = null;
+                Throwable failure = null;
                 try {
                     if (model.takesTokens()) {
                         batch.step(sessions, n, tokens, outs);
                     } else {
                         batch.step(sessions, n, features, outs);
                     }
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     failure = e;
                 }
+                // every step taken is completed, whatever happened, so that no caller waits forever
+                RuntimeException given = failure == null ? null
+                        : failure instanceof RuntimeException r ? r : new IllegalStateException(failure.toString(), failure);
                 for (int i = 0; i < n; i++) {
-                    taken[i].complete(failure);
+                    taken[i].complete(given);
                     taken[i] = null;
                     sessions[i] = null;
                     features[i] = null;
                     outs[i] = null;
                 }
+                if (failure instanceof Error e) {
+                    throw e;
+                }
             }
         } catch (RuntimeException | Error e) {
-            // a model closed under the batcher: fail whatever is left rather than leave callers waiting
-            failPending(e instanceof RuntimeException r ? r : new IllegalStateException(e));
+            // the workers cannot go on (a model closed under the batcher, no memory for a batch): say so
+            stopped = e;
+            failPending(stoppedFailure());
             throw e;
         } finally {
             if (running.decrementAndGet() == 0) {
-                failPending(new IllegalStateException("the stream batcher is closed"));
+                failPending(stoppedFailure());
             }
         }
     }
 
-    /** Waits for at least one step (or the close), then takes what is pending, up to maxBatch. */
-    private int take(BatchedStream[] taken) {
-        BatchedStream first = null;
-        while (first == null) {
+    private IllegalStateException stoppedFailure() {
+        Throwable why = stopped;
+        return why == null ? new IllegalStateException("the stream batcher is closed")
+                : new IllegalStateException("the stream batcher's workers stopped: " + why, why);
+    }
+
+    /**
+     * Waits for at least one step (or the close), then takes what is pending, up to maxBatch. An idle
+     * worker parks itself rather than waiting on the queue's condition, which allocates a node at every
+     * wait: a submitter unparks an idle worker after queueing its step.
+     */
+    private int take(int index, BatchedStream[] taken) {
+        BatchedStream first;
+        while ((first = pending.poll()) == null) {
             if (closed) {
-                first = pending.poll();
-                if (first == null) {
-                    return 0;
+                return 0;
+            }
+            idle.set(index, 1);
+            // look again after saying so: a step queued before that saw no idle worker to wake
+            first = pending.poll();
+            if (first != null || closed) {
+                idle.set(index, 0);
+                if (first != null) {
+                    break;
                 }
-                break;
+                continue;
             }
-            try {
-                first = pending.take();
-            } catch (InterruptedException e) {
-                // close() interrupts idle workers; the loop looks at closed again
-            }
+            LockSupport.park(this);
+            idle.set(index, 0);
         }
         taken[0] = first;
         int n = 1;
@@ -269,7 +314,8 @@ public final class StreamBatcher implements AutoCloseable {
                 try {
                     next = pending.poll(left, TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
-                    break; // closing: run what is here
+                    Thread.currentThread().interrupt();
+                    break; // run what is here
                 }
             }
             if (next == null) {
@@ -280,6 +326,16 @@ public final class StreamBatcher implements AutoCloseable {
         return n;
     }
 
+    /** Unparks one idle worker, if any: called after a step is queued. */
+    private void wakeAWorker() {
+        for (int i = 0; i < workers.length; i++) {
+            if (idle.get(i) == 1) {
+                LockSupport.unpark(workers[i]);
+                return;
+            }
+        }
+    }
+
     private void failPending(RuntimeException e) {
         for (BatchedStream s; (s = pending.poll()) != null; ) {
             s.complete(e);
@@ -288,12 +344,12 @@ public final class StreamBatcher implements AutoCloseable {
 
     /**
      * One stream of a {@link StreamBatcher}: a {@link StreamSession} whose steps run in the batcher's
-     * batches. At most one step is in flight at a time; the output array given to a step belongs to the
-     * batcher until that step completes. Not for concurrent use by several threads.
+     * batches. At most one step is in flight at a time; the feature and output arrays given to a step
+     * belong to the batcher until that step completes. Not for concurrent use by several threads.
      */
     public final class BatchedStream implements AutoCloseable {
 
-        private static final int IDLE = 0, SUBMITTED = 1;
+        private static final int IDLE = 0, SUBMITTED = 1, CLOSED = 2;
 
         private final StreamSession session;
         private final AtomicInteger state = new AtomicInteger(IDLE);
@@ -305,7 +361,6 @@ public final class StreamBatcher implements AutoCloseable {
         private Thread waiter;
         private CompletableFuture<float[]> future;
         private RuntimeException failure;
-        private boolean closed;
 
         private BatchedStream(StreamSession session) {
             this.session = session;
@@ -336,7 +391,8 @@ public final class StreamBatcher implements AutoCloseable {
 
         /**
          * As {@link #step(int, float[])}, without waiting: the future completes with {@code out} (or null)
-         * once the step has run. Fails with {@link RejectedExecutionException} when the queue is full.
+         * once the step has run, on the worker thread (see the class comment). When the queue is full the
+         * future is returned failed with {@link RejectedExecutionException} and the stream stays idle.
          */
         public CompletableFuture<float[]> stepAsync(int token, float[] out) {
             checkToken(token);
@@ -356,25 +412,27 @@ public final class StreamBatcher implements AutoCloseable {
 
         /** Whether a step is in flight. */
         public boolean busy() {
-            return state.get() != IDLE;
+            return state.get() == SUBMITTED;
         }
 
-        /** Waits for a step in flight, then frees the session. Idempotent. */
+        /**
+         * Waits for a step in flight, then frees the session; a step submitted concurrently either runs
+         * first or fails as closed. Idempotent. Close the stream, not its {@link #session()}: a session
+         * closed under a queued step fails the whole batch that step lands in.
+         */
         @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
+        public void close() {
             boolean interrupted = false;
-            while (state.get() != IDLE) {
+            while (!state.compareAndSet(IDLE, CLOSED)) {
+                if (state.get() == CLOSED) {
+                    return;
+                }
                 // a step in flight keeps its session until the worker is done with it
-                Thread.onSpinWait();
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
                 LockSupport.parkNanos(10_000);
             }
-            closed = true;
             session.close();
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -405,14 +463,12 @@ public final class StreamBatcher implements AutoCloseable {
             if (out != null && out.length != outputSize()) {
                 throw new IllegalArgumentException("output has " + out.length + " values, expected " + outputSize());
             }
-            if (closed) {
-                throw new IllegalStateException("this stream is closed");
-            }
             if (StreamBatcher.this.closed) {
-                throw new IllegalStateException("the stream batcher is closed");
+                throw new IllegalStateException(running.get() == 0 ? stoppedFailure().getMessage() : "the stream batcher is closed");
             }
             if (!state.compareAndSet(IDLE, SUBMITTED)) {
-                throw new IllegalStateException("a step of this stream is already in flight");
+                throw new IllegalStateException(state.get() == CLOSED ? "this stream is closed"
+                        : "a step of this stream is already in flight");
             }
             this.token = token;
             this.features = features;
@@ -429,6 +485,7 @@ public final class StreamBatcher implements AutoCloseable {
                 state.set(IDLE);
                 throw e;
             }
+            wakeAWorker();
             if (withdrawnAfterClose()) {
                 throw new IllegalStateException("the stream batcher is closed");
             }
@@ -462,6 +519,8 @@ public final class StreamBatcher implements AutoCloseable {
                         "the stream batcher's queue is full (" + pending.size() + " steps pending)"));
             } else if (withdrawnAfterClose()) {
                 f.completeExceptionally(new IllegalStateException("the stream batcher is closed"));
+            } else {
+                wakeAWorker();
             }
             return f;
         }

@@ -269,8 +269,12 @@ public final class StreamSession implements AutoCloseable {
         return at + m.cols();
     }
 
+    /** Frees the session's memory. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         arena.close();
     }

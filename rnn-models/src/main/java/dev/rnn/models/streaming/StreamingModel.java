@@ -317,10 +317,13 @@ public final class StreamingModel implements AutoCloseable {
 
     /**
      * Frees the packed weights. Sessions stepping at that moment, and later, fail with an
-     * {@link IllegalStateException}; the arena guarantees that no step reads freed memory.
+     * {@link IllegalStateException}; the arena guarantees that no step reads freed memory. Idempotent.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;   // idempotent
+        }
         closed = true;
         batchOperands = null;
         arena.close();
