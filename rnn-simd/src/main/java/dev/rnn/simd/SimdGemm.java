@@ -48,6 +48,13 @@ final class SimdGemm {
     /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
     static final int NC = 512;
 
+    static {
+        // preparedBlocks deals column panels out across column blocks by their global index
+        if (NC % NR != 0) {
+            throw new AssertionError("NC = " + NC + " is not a multiple of NR = " + NR);
+        }
+    }
+
     /**
      * Products of at least this many multiply-adds (about 40 µs on one core) are split across
      * {@link GemmThreads}; below it, handing work to another thread costs more than it saves.
@@ -660,6 +667,9 @@ final class SimdGemm {
         c110.intoArray(tile, 11 * NR);
         c111.intoArray(tile, 11 * NR + LANES);
     }
+
+    // kernel8 and kernel4 repeat kernel's structure on purpose: each accumulator must be a local of its own
+    // for C2 to keep it in a register, so a tile's height cannot be a loop bound or a parameter
 
     /** {@link #kernel} for a last panel with at most 8 valid rows: the same sums, in the same order, for rows 0..7. */
     private static void kernel8(float[] ap, int aOff, float[] bp, int bOff, int kc, float[] tile) {

@@ -183,12 +183,14 @@ public final class SimdKernels implements Kernels {
     @Override
     public void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates, Matrix scratch) {
         Shapes.requireLstmStep(dGates, dGates, cPrev, saved, dc, dh);
+        Shapes.requireSameShape("lstmBackward", dh, scratch);   // unused here, checked as the default does
         SimdCellSteps.lstmBackward(saved, cPrev, dh, dc, dGates);
     }
 
     @Override
     public void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h, Matrix scratch) {
         Shapes.requireGruStep(xProj, hProj, hPrev, saved, h);
+        Shapes.requireSameShape("gruForward", h, scratch);
         SimdCellSteps.gruForward(xProj, hProj, hPrev, saved, h);
     }
 
@@ -196,7 +198,7 @@ public final class SimdKernels implements Kernels {
     public void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev,
                             Matrix scratch) {
         Shapes.requireGruStep(dxProj, dhProj, hPrev, saved, dh);
-        Shapes.requireSameShape("gruBackward", dh, dhPrev);
+        Shapes.requireSameShape("gruBackward", dh, dhPrev, scratch);
         SimdCellSteps.gruBackward(saved, hPrev, dh, dxProj, dhProj, dhPrev);
     }
 

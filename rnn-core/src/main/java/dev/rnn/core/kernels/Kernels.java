@@ -269,6 +269,7 @@ public interface Kernels {
      * (∂loss/∂h', B×H), writes dxProj and dhProj (∂loss/∂ of the input and recurrent projections,
      * B×3H each; their r and z blocks are equal) and dhPrev = z⊙dh (B×H), the part of ∂loss/∂hPrev
      * that bypasses W_hh. Defined as this default's kernels; {@code scratch} (B×H) is overwritten.
+     * dhPrev must not overlap dh (an implementation may write it before it has read all of dh).
      */
     default void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev,
                              Matrix scratch) {
