@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -41,6 +42,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final ArrayBlockingQueue<BatchedStream> pending;
     private final Thread[] workers;
     private final AtomicInteger running;
+    private final LongAdder batchesRun = new LongAdder();   // for monitoring: steps run / batches run = mean batch
     private volatile boolean closed;
 
     private StreamBatcher(Builder b) {
@@ -155,6 +157,11 @@ public final class StreamBatcher implements AutoCloseable {
         return output == StepOutput.HIDDEN ? model.hiddenSize() : model.outputClasses();
     }
 
+    /** Batch steps the workers have run so far (failed ones included); any thread may read it. */
+    public long batchesRun() {
+        return batchesRun.sum();
+    }
+
     /** A new stream in its initial state (zeros). Close it when done with it. */
     public BatchedStream open() {
         if (closed) {
@@ -220,6 +227,7 @@ public final class StreamBatcher implements AutoCloseable {
                 } catch (RuntimeException e) {
                     failure = e;
                 }
+                batchesRun.increment();
                 for (int i = 0; i < n; i++) {
                     taken[i].complete(failure);
                     taken[i] = null;
