@@ -3,6 +3,7 @@ package dev.rnn.bench.streams;
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rnn.bench.onnx.OrtSharedLanguageModel;
 import dev.rnn.bench.onnx.OrtSharedStep;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
@@ -168,7 +170,7 @@ public final class ConcurrentStreams {
                 for (Engine engine : options.engines()) {
                     if (engine.onnx() && !shape.onnxReady()) {
                         System.out.println(engine.id + " skipped for " + name + ": the ONNX graph builder "
-                                + "(OnnxRecurrentModel) makes one LSTM level on feature vectors; no embedding, stacked levels or head yet");
+                                + "(OnnxRecurrentModel) makes one level on feature vectors or a token model with a head");
                         continue;
                     }
                     System.out.println(HEADER);
@@ -218,7 +220,9 @@ public final class ConcurrentStreams {
     }
 
     /** What the streams of one run measured, added up. */
-    private record Measured(Histogram latency, long steps, double seconds, long allocated, long batches) {
+    /** completedInWindow and batches: steps completed and batches run between the same two reads (for meanBatch). */
+    private record Measured(Histogram latency, long steps, double seconds, long allocated, long completedInWindow,
+                            long batches) {
     }
 
     /**
@@ -234,6 +238,7 @@ public final class ConcurrentStreams {
         long[] steps = new long[streams];
         CountDownLatch ready = new CountDownLatch(streams), go = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        LongAdder completed = new LongAdder();   // read with the batch count, at the same moments
         Thread[] vts = new Thread[streams];
         for (int s = 0; s < streams; s++) {
             int stream = s;
@@ -251,6 +256,7 @@ public final class ConcurrentStreams {
                         }
                         stepper.step();
                         long t1 = System.nanoTime();
+                        completed.increment();
                         if (t0 >= w.measureFrom) {
                             h.recordValue(t1 - t0);
                             n++;
@@ -278,9 +284,9 @@ public final class ConcurrentStreams {
         w.end = w.measureFrom + (long) (options.seconds() * 1e9);
         go.countDown();
         sleepUntil(w.measureFrom);
-        long alloc0 = allocated(threads), batches0 = batches == null ? 0 : batches.getAsLong();
+        long alloc0 = allocated(threads), batches0 = batches == null ? 0 : batches.getAsLong(), completed0 = completed.sum();
         sleepUntil(w.end);
-        long alloc1 = allocated(threads), batches1 = batches == null ? 0 : batches.getAsLong();
+        long alloc1 = allocated(threads), batches1 = batches == null ? 0 : batches.getAsLong(), completed1 = completed.sum();
         for (Thread t : vts) {
             t.join();
         }
@@ -291,7 +297,7 @@ public final class ConcurrentStreams {
             all.add(histograms[s]);
             total += steps[s];
         }
-        return new Measured(all, total, options.seconds(), alloc1 - alloc0, batches1 - batches0);
+        return new Measured(all, total, options.seconds(), alloc1 - alloc0, completed1 - completed0, batches1 - batches0);
     }
 
     private Result rnnBatched(StreamsModel shape, StreamingModel model, int streams) throws Exception {
@@ -317,7 +323,8 @@ public final class ConcurrentStreams {
                     bs.step(x, out);
                 }, bs);
             }, workers, batcher::batchesRun);
-            double meanBatch = m.steps() / (double) Math.max(1, m.batches());
+            // exact but for the batches in flight at the two reads (at most one per worker at each edge)
+            double meanBatch = m.completedInWindow() / (double) Math.max(1, m.batches());
             return result(Engine.RNN_BATCHED, shape, streams, m, meanBatch);
         }
     }
@@ -341,6 +348,22 @@ public final class ConcurrentStreams {
     }
 
     private Result ortPerStream(StreamsModel shape, int streams) throws Exception {
+        if (shape.takesTokens()) {
+            try (OrtSharedLanguageModel ort = new OrtSharedLanguageModel(shape.embedding, shape.levels, shape.headWeight,
+                    shape.headBias, 1)) {
+                Measured m = closedLoop(streams, stream -> {
+                    OrtSharedLanguageModel.State state = ort.newState();
+                    int[] token = new int[1];
+                    float[] logits = new float[shape.vocabulary];
+                    Random rnd = new Random(StreamsModel.SEED + stream);
+                    return closing(() -> {
+                        token[0] = rnd.nextInt(shape.vocabulary);
+                        state.step(token, logits);
+                    }, state);
+                }, null, null);
+                return result(Engine.ORT_PER_STREAM, shape, streams, m, null);
+            }
+        }
         try (OrtSharedStep ort = new OrtSharedStep(shape.levels.get(0), 1)) {
             Measured m = closedLoop(streams, stream -> {
                 OrtSharedStep.State state = ort.newState();
@@ -355,57 +378,78 @@ public final class ConcurrentStreams {
         }
     }
 
-    /**
-     * A user batching by hand: one driver thread steps all streams as one ORT batch, B = streams; every
-     * stream's step takes the batch step's time, so each batch step is recorded B times.
-     */
+    /** ort-batched: the streams' inputs drawn from their own generators, stepped by {@link #driveBatches}. */
     private Result ortBatched(StreamsModel shape, int streams) throws Exception {
+        Random[] rnd = new Random[streams];
+        for (int s = 0; s < streams; s++) {
+            rnd[s] = new Random(StreamsModel.SEED + s);
+        }
+        if (shape.takesTokens()) {
+            try (OrtSharedLanguageModel ort = new OrtSharedLanguageModel(shape.embedding, shape.levels, shape.headWeight,
+                    shape.headBias, streams);
+                 OrtSharedLanguageModel.State state = ort.newState()) {
+                int[] tokens = new int[streams];
+                float[] logits = new float[streams * shape.vocabulary];
+                return driveBatches(shape, streams, () -> {
+                    for (int s = 0; s < streams; s++) {
+                        tokens[s] = rnd[s].nextInt(shape.vocabulary);
+                    }
+                }, () -> state.step(tokens, logits));
+            }
+        }
         try (OrtSharedStep ort = new OrtSharedStep(shape.levels.get(0), streams);
              OrtSharedStep.State state = ort.newState()) {
-            Random[] rnd = new Random[streams];
-            for (int s = 0; s < streams; s++) {
-                rnd[s] = new Random(StreamsModel.SEED + s);
-            }
             float[] x = new float[streams * shape.input], h = new float[streams * shape.hidden];
             float[] row = new float[shape.input];
-            Histogram hist = new Histogram(3_600_000_000L, 3);
-            long[] steps = new long[1], alloc = new long[2];   // the driver reads its own allocation at the window's edges
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            long start = System.nanoTime();
-            long measureFrom = start + (long) (options.warmupSeconds() * 1e9), end = measureFrom + (long) (options.seconds() * 1e9);
-            Thread driver = new Thread(() -> {
-                boolean measuring = false;
-                try {
-                    while (true) {
-                        for (int s = 0; s < streams; s++) {
-                            fill(rnd[s], row);
-                            System.arraycopy(row, 0, x, s * shape.input, shape.input);
-                        }
-                        long t0 = System.nanoTime();
-                        if (t0 >= end) {
-                            break;
-                        }
-                        if (!measuring && t0 >= measureFrom) {
-                            measuring = true;
-                            alloc[0] = THREADS.getCurrentThreadAllocatedBytes();
-                        }
-                        state.step(x, h);
-                        long t1 = System.nanoTime();
-                        if (measuring) {
-                            hist.recordValueWithCount(t1 - t0, streams);
-                            steps[0] += streams;
-                        }
-                    }
-                    alloc[1] = measuring ? THREADS.getCurrentThreadAllocatedBytes() : 0;
-                } catch (Throwable e) {
-                    failure.set(e);
+            return driveBatches(shape, streams, () -> {
+                for (int s = 0; s < streams; s++) {
+                    fill(rnd[s], row);
+                    System.arraycopy(row, 0, x, s * shape.input, shape.input);
                 }
-            }, "ort-driver");
-            driver.start();
-            driver.join();
-            throwIfFailed(failure);
-            return result(Engine.ORT_BATCHED, shape, streams, new Measured(hist, steps[0], options.seconds(), alloc[1] - alloc[0], 0), null);
+            }, () -> state.step(x, h));
         }
+    }
+
+    /**
+     * A user batching by hand: one driver platform thread steps all streams as one ORT batch, B = streams,
+     * drawing the next inputs (untimed) before each step; every stream's step takes the batch step's time,
+     * so each batch step is recorded B times.
+     */
+    private Result driveBatches(StreamsModel shape, int streams, Runnable nextInputs, Stepper step) throws Exception {
+        Histogram hist = new Histogram(3_600_000_000L, 3);
+        long[] steps = new long[1], alloc = new long[2];   // the driver reads its own allocation at the window's edges
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (options.warmupSeconds() * 1e9), end = measureFrom + (long) (options.seconds() * 1e9);
+        Thread driver = new Thread(() -> {
+            boolean measuring = false;
+            try {
+                while (true) {
+                    nextInputs.run();
+                    long t0 = System.nanoTime();
+                    if (t0 >= end) {
+                        break;
+                    }
+                    if (!measuring && t0 >= measureFrom) {
+                        measuring = true;
+                        alloc[0] = THREADS.getCurrentThreadAllocatedBytes();
+                    }
+                    step.step();
+                    long t1 = System.nanoTime();
+                    if (measuring) {
+                        hist.recordValueWithCount(t1 - t0, streams);
+                        steps[0] += streams;
+                    }
+                }
+                alloc[1] = measuring ? THREADS.getCurrentThreadAllocatedBytes() : 0;
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "ort-driver");
+        driver.start();
+        driver.join();
+        throwIfFailed(failure);
+        return result(Engine.ORT_BATCHED, shape, streams, new Measured(hist, steps[0], options.seconds(), alloc[1] - alloc[0], steps[0], 0), null);
     }
 
     // ---- helpers ----

@@ -74,9 +74,12 @@ final class StreamsModel implements AutoCloseable {
         return head ? vocabulary : hidden;
     }
 
-    /** Whether the ONNX engines can run it: one LSTM level on feature vectors (see OnnxRecurrentModel). */
+    /**
+     * Whether the ONNX engines can run it (see OnnxRecurrentModel): one level on feature vectors, or a
+     * token model with an embedding and a head.
+     */
     boolean onnxReady() {
-        return levels.size() == 1 && !head && !takesTokens();
+        return takesTokens() ? head : levels.size() == 1 && !head;
     }
 
     StreamingModel streaming(Kernels kernels) {
