@@ -5,6 +5,7 @@ import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.cells.CellParameters;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * Builds an ONNX model holding one ONNX {@code RNN}, {@code LSTM} or {@code GRU} node with the weights
@@ -19,6 +20,7 @@ import java.nio.ByteOrder;
 public final class OnnxRecurrentModel {
 
     private static final int FLOAT = 1;      // TensorProto.DataType.FLOAT
+    private static final int INT64 = 7;      // TensorProto.DataType.INT64
     private static final int ATTR_INT = 2;   // AttributeProto.AttributeType.INT
 
     private OnnxRecurrentModel() {
@@ -90,6 +92,91 @@ public final class OnnxRecurrentModel {
                 .toByteArray();
     }
 
+    /**
+     * A token language model, one step for {@code batch} streams: Gather of the embedding (V×I) by
+     * {@code tokens} (int64 [1, B]), then one ONNX LSTM node per level (sequence length 1; level l reads
+     * level l−1's Y_h, [1, B, H]), then logits = MatMul(h, headᵀ) + bias, [1, B, V]. Inputs
+     * {@code tokens}, {@code h<l>_in}, {@code c<l>_in}; outputs {@code logits}, {@code h<l>_out},
+     * {@code c<l>_out}, states [1, B, H].
+     */
+    public static byte[] buildLanguageModel(Matrix embedding, List<CellParameters> levels, Matrix headWeight,
+                                            Matrix headBias, int batch) {
+        int[] order = blockOrder(CellKind.LSTM);
+        int vocabulary = embedding.rows(), input = embedding.cols(), top = levels.get(levels.size() - 1).hiddenSize();
+        ProtoWriter graph = new ProtoWriter();
+        graph.message(1, node("Gather", "embed", new String[] {"embedding", "tokens"}, new String[] {"x0"}));
+        String x = "x0";
+        for (int l = 0; l < levels.size(); l++) {
+            CellParameters p = levels.get(l);
+            if (p.kind() != CellKind.LSTM) {
+                throw new IllegalArgumentException("the language model graph has LSTM levels only, level " + l + " is " + p.kind());
+            }
+            int h = p.hiddenSize(), g = 4;
+            ProtoWriter lstm = node("LSTM", "lstm" + l,
+                    new String[] {x, "W" + l, "R" + l, "B" + l, "", "h" + l + "_in", "c" + l + "_in"},
+                    new String[] {"", "h" + l + "_out", "c" + l + "_out"});
+            lstm.message(5, new ProtoWriter().string(1, "hidden_size").varint(20, ATTR_INT).varint(3, h));
+            graph.message(1, lstm);
+            graph.message(5, tensor("W" + l, new long[] {1, (long) g * h, p.inputSize()}, reorder(p.weightIh(), order, h)));
+            graph.message(5, tensor("R" + l, new long[] {1, (long) g * h, h}, reorder(p.weightHh(), order, h)));
+            float[] bias = new float[2 * g * h];
+            if (p.hasBias()) {
+                System.arraycopy(reorder(p.biasIh().reshape(g * h, 1), order, h), 0, bias, 0, g * h);
+                System.arraycopy(reorder(p.biasHh().reshape(g * h, 1), order, h), 0, bias, g * h, g * h);
+            }
+            graph.message(5, tensor("B" + l, new long[] {1, 2L * g * h}, bias));
+            x = "h" + l + "_out";
+        }
+        graph.message(1, node("MatMul", "head", new String[] {x, "head_t"}, new String[] {"z"}));
+        graph.message(1, node("Add", "head_bias", new String[] {"z", "head_b"}, new String[] {"logits"}));
+        graph.string(2, "language_model");
+        float[] table = new float[vocabulary * input];
+        for (int v = 0; v < vocabulary; v++) {
+            for (int i = 0; i < input; i++) {
+                table[v * input + i] = embedding.get(v, i);
+            }
+        }
+        graph.message(5, tensor("embedding", new long[] {vocabulary, input}, table));
+        float[] headT = new float[top * vocabulary], bias = new float[vocabulary];
+        for (int v = 0; v < vocabulary; v++) {
+            for (int j = 0; j < top; j++) {
+                headT[j * vocabulary + v] = headWeight.get(v, j);
+            }
+            bias[v] = headBias == null ? 0 : headBias.get(0, v);
+        }
+        graph.message(5, tensor("head_t", new long[] {top, vocabulary}, headT));
+        graph.message(5, tensor("head_b", new long[] {vocabulary}, bias));
+        graph.message(11, typedValueInfo("tokens", INT64, 1, batch));
+        for (int l = 0; l < levels.size(); l++) {
+            int h = levels.get(l).hiddenSize();
+            graph.message(11, valueInfo("h" + l + "_in", 1, batch, h));
+            graph.message(11, valueInfo("c" + l + "_in", 1, batch, h));
+        }
+        graph.message(12, valueInfo("logits", 1, batch, vocabulary));
+        for (int l = 0; l < levels.size(); l++) {
+            int h = levels.get(l).hiddenSize();
+            graph.message(12, valueInfo("h" + l + "_out", 1, batch, h));
+            graph.message(12, valueInfo("c" + l + "_out", 1, batch, h));
+        }
+        return new ProtoWriter()
+                .varint(1, 8)                                                  // ir_version
+                .string(2, "rnn-bench")                                        // producer_name
+                .message(7, graph)
+                .message(8, new ProtoWriter().string(1, "").varint(2, 17))     // opset_import: ai.onnx 17
+                .toByteArray();
+    }
+
+    private static ProtoWriter node(String op, String name, String[] inputs, String[] outputs) {
+        ProtoWriter node = new ProtoWriter();
+        for (String in : inputs) {
+            node.string(1, in);
+        }
+        for (String out : outputs) {
+            node.string(2, out);
+        }
+        return node.string(3, name).string(4, op);
+    }
+
     /** The rows of w (G·H×cols) with its H-row blocks in {@code order}, row-major. */
     private static float[] reorder(Matrix w, int[] order, int h) {
         int cols = w.cols();
@@ -115,11 +202,15 @@ public final class OnnxRecurrentModel {
     }
 
     private static ProtoWriter valueInfo(String name, long... dims) {
+        return typedValueInfo(name, FLOAT, dims);
+    }
+
+    private static ProtoWriter typedValueInfo(String name, int elementType, long... dims) {
         ProtoWriter shape = new ProtoWriter();
         for (long d : dims) {
             shape.message(1, new ProtoWriter().varint(1, d));
         }
-        ProtoWriter tensorType = new ProtoWriter().varint(1, FLOAT).message(2, shape);
+        ProtoWriter tensorType = new ProtoWriter().varint(1, elementType).message(2, shape);
         return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -45,6 +46,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final Thread[] workers;
     private final AtomicIntegerArray idle;   // 1 while worker i is parked, or about to park, on an empty queue
     private final AtomicInteger running;
+    private final LongAdder batchesRun = new LongAdder();   // for monitoring: steps run / batches run = mean batch
     private volatile boolean closed;
     private volatile Throwable stopped;      // why the workers stopped, when it was not close()
 
@@ -175,6 +177,11 @@ public final class StreamBatcher implements AutoCloseable {
         return output == StepOutput.HIDDEN ? model.hiddenSize() : model.outputClasses();
     }
 
+    /** Batch steps the workers have run so far (failed ones included); any thread may read it. */
+    public long batchesRun() {
+        return batchesRun.sum();
+    }
+
     /** A new stream in its initial state (zeros). Close it when done with it. */
     public BatchedStream open() {
         if (closed) {
@@ -245,6 +252,7 @@ public final class StreamBatcher implements AutoCloseable {
                 } catch (Throwable e) {
                     failure = e;
                 }
+                batchesRun.increment();
                 // every step taken is completed, whatever happened, so that no caller waits forever
                 RuntimeException given = failure == null ? null
                         : failure instanceof RuntimeException r ? r : new IllegalStateException(failure.toString(), failure);
