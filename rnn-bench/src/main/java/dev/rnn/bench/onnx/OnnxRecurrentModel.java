@@ -84,12 +84,7 @@ public final class OnnxRecurrentModel {
         if (kind == CellKind.LSTM) {
             graph.message(12, valueInfo("Y_c", 1, batch, h));
         }
-        return new ProtoWriter()
-                .varint(1, 8)                                                  // ir_version
-                .string(2, "rnn-bench")                                        // producer_name
-                .message(7, graph)
-                .message(8, new ProtoWriter().string(1, "").varint(2, 17))     // opset_import: ai.onnx 17
-                .toByteArray();
+        return modelBytes(graph);
     }
 
     /**
@@ -158,6 +153,11 @@ public final class OnnxRecurrentModel {
             graph.message(12, valueInfo("h" + l + "_out", 1, batch, h));
             graph.message(12, valueInfo("c" + l + "_out", 1, batch, h));
         }
+        return modelBytes(graph);
+    }
+
+    /** A ModelProto around {@code graph}: IR version 8, opset ai.onnx 17. */
+    private static byte[] modelBytes(ProtoWriter graph) {
         return new ProtoWriter()
                 .varint(1, 8)                                                  // ir_version
                 .string(2, "rnn-bench")                                        // producer_name
