@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the long training targets on ../shared/data (not part of ./mvnw verify): each job trains with
-# the defaults and its budget, then prints the figure the issue asks for.
+# the defaults and its budget, then prints the figure its target is stated in.
 #
 #   tools/targets.sh lm         # 20 min: char LM on tinyshakespeare, loss on the last 10 %   (target ≤ 1.55)
 #   tools/targets.sh classify   # 10-fold CV over imdb+yelp, then cross-domain both ways     (target ≥ 0.78)
