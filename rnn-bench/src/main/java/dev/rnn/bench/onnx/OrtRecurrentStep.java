@@ -24,65 +24,35 @@ import java.util.Map;
 public final class OrtRecurrentStep implements AutoCloseable {
 
     private final OrtEnvironment env;
+    private final OrtSharedStep shared;      // the session at batch 1, and the pinned buffers of its one state
+    private final OrtSharedStep.State state;  // null unless pinned
     private final OrtSession session;
     private final boolean lstm;
-    private final boolean pinned;
     private final long[] inputShape;
     private final long[] stateShape;
     private final float[] hState;
     private final float[] cState;
-    private final FloatBuffer x;
-    private final FloatBuffer[] h = new FloatBuffer[2];
-    private final OnnxTensor[] tensors;
-    private final Map<String, OnnxTensor>[] inputs;
-    private final Map<String, OnnxTensor>[] outputs;
-    private int current;
 
-    @SuppressWarnings("unchecked")
     public OrtRecurrentStep(CellParameters p, boolean pinned) throws OrtException {
-        this.pinned = pinned;
         this.env = OrtEnvironment.getEnvironment();
-        session = OrtSessions.singleThreaded(env, OnnxRecurrentModel.build(p, 1, 1, false));
+        shared = new OrtSharedStep(p, 1);
+        session = shared.session();
+        state = pinned ? shared.newState() : null;
         lstm = p.kind() == CellKind.LSTM;
         int hidden = p.hiddenSize();
         stateShape = new long[] {1, 1, hidden};
         inputShape = new long[] {1, 1, p.inputSize()};
         hState = new float[hidden];
         cState = new float[hidden];
-        x = OrtSessions.direct(p.inputSize());
-        OnnxTensor xt = OnnxTensor.createTensor(env, x, inputShape);
-        FloatBuffer[] c = new FloatBuffer[2];
-        OnnxTensor[] ht = new OnnxTensor[2], ct = new OnnxTensor[2];
-        for (int i = 0; i < 2; i++) {
-            h[i] = OrtSessions.direct(hidden);
-            ht[i] = OnnxTensor.createTensor(env, h[i], stateShape);
-            if (lstm) {
-                c[i] = OrtSessions.direct(hidden);
-                ct[i] = OnnxTensor.createTensor(env, c[i], stateShape);
-            }
-        }
-        tensors = lstm ? new OnnxTensor[] {xt, ht[0], ht[1], ct[0], ct[1]} : new OnnxTensor[] {xt, ht[0], ht[1]};
-        inputs = new Map[2];
-        outputs = new Map[2];
-        for (int i = 0; i < 2; i++) {
-            int o = 1 - i;
-            inputs[i] = lstm ? Map.of("X", xt, "initial_h", ht[i], "initial_c", ct[i]) : Map.of("X", xt, "initial_h", ht[i]);
-            outputs[i] = lstm ? Map.of("Y_h", ht[o], "Y_c", ct[o]) : Map.of("Y_h", ht[o]);
-        }
     }
-
 
     /** Feeds {@code input} and writes the new h into {@code hidden}. */
     public void step(float[] input, float[] hidden) throws OrtException {
-        if (!pinned) {
+        if (state != null) {
+            state.step(input, hidden);
+        } else {
             typicalStep(input, hidden);
-            return;
         }
-        x.put(0, input);
-        // the Result only refers to the pinned outputs, which stay open for the next step
-        session.run(inputs[current], outputs[current]);
-        current = 1 - current;
-        h[current].get(0, hidden);
     }
 
     private void typicalStep(float[] input, float[] hidden) throws OrtException {
@@ -101,9 +71,9 @@ public final class OrtRecurrentStep implements AutoCloseable {
 
     @Override
     public void close() throws OrtException {
-        for (OnnxTensor t : tensors) {
-            t.close();
+        if (state != null) {
+            state.close();
         }
-        session.close();
+        shared.close();
     }
 }

@@ -30,14 +30,18 @@ public final class OrtSharedStep implements AutoCloseable {
         this.hidden = p.hiddenSize();
     }
 
+    OrtSession session() {
+        return session;
+    }
+
     /** A new state (zeros) with its own pinned buffers; used by one thread at a time. */
     public State newState() throws OrtException {
         return new State();
     }
 
     /**
-     * One caller's buffers, pinned as in {@link OrtRecurrentStep}: inputs wrap direct buffers, outputs
-     * are pinned into the other buffer set, and the two sets alternate, so a step allocates nothing on
+     * One caller's buffers, pinned (ORT's best case): inputs wrap direct buffers, outputs are pinned
+     * into the other buffer set, and the two sets alternate, so a step allocates nothing on
      * the Java side and copies no state.
      */
     public final class State implements AutoCloseable {
