@@ -431,6 +431,19 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Drops the pages under {@code tensor}, when it is a view of a file mapping, from this process's
+     * resident memory (the whole pages it touches): they stay in the operating system's page cache and
+     * are read again when next touched. For a tensor copied or packed elsewhere whose mapping must stay
+     * open for other uses. Does nothing for memory that is not mapped.
+     */
+    public static void evict(Matrix tensor) {
+        MemorySegment s = tensor.segment();
+        if (s.isMapped()) {
+            s.unload();
+        }
+    }
+
     @Override
     public void close() {
         if (ownsArena) {

@@ -49,6 +49,23 @@ public final class AttentionLayer implements AutoCloseable {
             vGrad = additive ? Matrix.allocate(arena, 1, width) : null;
         }
 
+        /** The parameters named {@link #names(String) names(prefix)} from {@code source}, with gradients if it has them. */
+        public Parameters(Kernels kernels, TensorSource source, String prefix, Score score, int width) {
+            if (width < 1) {
+                throw new IllegalArgumentException("attention width must be ≥ 1, found " + width);
+            }
+            this.score = score;
+            this.width = width;
+            combine = new DenseLayer(kernels, source, prefix + "combine.", 2 * width, width, true);
+            boolean additive = score == Score.ADDITIVE;
+            encoderWeight = additive ? source.tensor(prefix + "encoder.weight", width, width, false) : null;
+            decoderWeight = additive ? source.tensor(prefix + "decoder.weight", width, width, false) : null;
+            v = additive ? source.tensor(prefix + "v", 1, width, true) : null;
+            encoderWeightGrad = additive ? source.gradient(prefix + "encoder.weight") : null;
+            decoderWeightGrad = additive ? source.gradient(prefix + "decoder.weight") : null;
+            vGrad = additive ? source.gradient(prefix + "v") : null;
+        }
+
         public Score score() {
             return score;
         }

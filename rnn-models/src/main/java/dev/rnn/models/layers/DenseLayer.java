@@ -29,6 +29,21 @@ public final class DenseLayer {
         this.biasGrad = bias ? Matrix.vector(arena, out) : null;
     }
 
+    /**
+     * A layer whose parameters come from {@code source} under {@code prefix + "weight"} (out×in) and
+     * {@code prefix + "bias"} ([out]), with gradients if the source has them.
+     */
+    public DenseLayer(Kernels kernels, TensorSource source, String prefix, int in, int out, boolean bias) {
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException("dense layer sizes must be ≥ 1, found " + in + "→" + out);
+        }
+        this.kernels = kernels;
+        this.weight = source.tensor(prefix + "weight", out, in, false);
+        this.weightGrad = source.gradient(prefix + "weight");
+        this.bias = bias ? source.tensor(prefix + "bias", 1, out, true) : null;
+        this.biasGrad = bias ? source.gradient(prefix + "bias") : null;
+    }
+
     /** out×in. */
     public Matrix weight() {
         return weight;
@@ -44,8 +59,11 @@ public final class DenseLayer {
         return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
-    /** Their gradients, in the same order; {@link #backward} adds into them. */
+    /** Their gradients, in the same order ({@link #backward} adds into them); IllegalStateException for an inference-only layer. */
     public List<Matrix> gradients() {
+        if (weightGrad == null) {
+            throw new IllegalStateException("this dense layer is for inference only: it has no gradients");
+        }
         return biasGrad == null ? List.of(weightGrad) : List.of(weightGrad, biasGrad);
     }
 
@@ -59,6 +77,9 @@ public final class DenseLayer {
 
     /** Adds ∂loss/∂W and ∂loss/∂b for dy = ∂loss/∂y (N×out) and writes ∂loss/∂x into dx (N×in) unless null. */
     public void backward(Matrix x, Matrix dy, Matrix dx) {
+        if (weightGrad == null) {
+            throw new IllegalStateException("this dense layer is for inference only: it has no gradients");
+        }
         kernels.gemmTransA(dy, x, weightGrad, true);
         if (biasGrad != null) {
             kernels.sumRows(dy, biasGrad, true);

@@ -22,12 +22,21 @@ public final class Embedding {
         tableGrad = Matrix.allocate(arena, vocabulary, dimension);
     }
 
+    /** The table named {@code name} (vocabulary×dimension) from {@code source}, with its gradient if it has one. */
+    public Embedding(TensorSource source, String name, int vocabulary, int dimension) {
+        if (vocabulary < 1 || dimension < 1) {
+            throw new IllegalArgumentException("embedding sizes must be ≥ 1, found " + vocabulary + "×" + dimension);
+        }
+        table = source.tensor(name, vocabulary, dimension, false);
+        tableGrad = source.gradient(name);
+    }
+
     /** vocabulary×dimension. */
     public Matrix table() {
         return table;
     }
 
-    /** ∂loss/∂table; {@link #backward} adds into it. */
+    /** ∂loss/∂table ({@link #backward} adds into it), or null for an inference-only table. */
     public Matrix gradient() {
         return tableGrad;
     }
@@ -44,6 +53,9 @@ public final class Embedding {
     /** Adds dOut row n (N×dimension) into the gradient row of ids[n]. */
     public void backward(int[] ids, Matrix dOut) {
         check(ids, dOut);
+        if (tableGrad == null) {
+            throw new IllegalStateException("this embedding is for inference only: it has no gradient");
+        }
         for (int n = 0; n < ids.length; n++) {
             for (int c = 0; c < table.cols(); c++) {
                 tableGrad.set(ids[n], c, tableGrad.get(ids[n], c) + dOut.get(n, c));

@@ -6,7 +6,6 @@ import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.decoding.Decoding;
 import dev.rnn.models.decoding.SequenceDecoder;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Embedding;
 import dev.rnn.models.text.Vocabulary;
@@ -38,7 +37,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class CaptionModel implements AutoCloseable {
+public final class CaptionModel implements TaskModel {
 
     public static final String TASK = "caption";
 
@@ -71,31 +70,27 @@ public final class CaptionModel implements AutoCloseable {
     final Kernels kernels;
     final Config config;
     final Vocabulary words;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     final DenseLayer projection;
     final Embedding embedding;
     final RecurrentStack stack;
     final DenseLayer head;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private CaptionDecoder greedyDecoder;
 
-    private CaptionModel(Kernels kernels, Config config, Vocabulary words) {
+    private CaptionModel(Kernels kernels, Config config, Vocabulary words, Arena arena, ParameterSet parameters) {
         if (words.size() <= SPECIALS.size() || !words.tokens().subList(0, SPECIALS.size()).equals(SPECIALS)) {
             throw new IllegalArgumentException("a caption vocabulary must start with " + SPECIALS + " and hold at least one word more");
         }
         this.kernels = kernels;
         this.config = config;
         this.words = words;
-        projection = new DenseLayer(kernels, arena, config.features(), config.layers() * config.hidden(), true);
-        embedding = new Embedding(arena, words.size(), config.embedding());
-        stack = RecurrentStack.allocate(arena, config.cell(), config.stepInput(), config.hidden(), config.layers(), false);
-        head = new DenseLayer(kernels, arena, config.hidden(), words.size(), true);
-        parameters.add("projection.weight", projection.weight(), projection.gradients().get(0));
-        parameters.add("projection.bias", projection.bias(), projection.gradients().get(1), true);
-        parameters.add("embedding.weight", embedding.table(), embedding.gradient());
-        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+        this.arena = arena;
+        this.parameters = parameters;
+        projection = new DenseLayer(kernels, parameters, "projection.", config.features(), config.layers() * config.hidden(), true);
+        embedding = new Embedding(parameters, "embedding.weight", words.size(), config.embedding());
+        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), config.stepInput(), config.hidden(), config.layers(), false);
+        head = new DenseLayer(kernels, parameters, "head.", config.hidden(), words.size(), true);
     }
 
     /** A new model whose vocabulary comes from the examples' words; weights are seeded. */
@@ -108,7 +103,8 @@ public final class CaptionModel implements AutoCloseable {
             }
             all.addAll(tokenize(e.text()));
         }
-        CaptionModel m = new CaptionModel(kernels, config, Vocabulary.build(SPECIALS, all, 1));
+        Vocabulary words = Vocabulary.build(SPECIALS, all, 1);
+        CaptionModel m = ModelMetadata.allocate((arena, params) -> new CaptionModel(kernels, config, words, arena, params));
         Initializers init = new Initializers(seed);
         init.xavierUniform(m.projection.weight());
         init.uniform(m.embedding.table(), 0.5);
@@ -117,27 +113,35 @@ public final class CaptionModel implements AutoCloseable {
         return m;
     }
 
-    /** The model saved in {@code file}. */
+    /** The model saved in {@code file}, trainable. */
     public static CaptionModel load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata m = new ModelMetadata(f);
-            m.requireTask(TASK);
-            CaptionModel model;
-            try {
-                Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
-                        m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
-                Vocabulary words = m.vocabulary("words");
-                m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
-                m.requireTensor("embedding.weight", words.size(), config.embedding());
-                m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
-                m.requireTensor("head.weight", words.size(), config.hidden());
-                model = new CaptionModel(kernels, config, words);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
-            }
-            m.readParameters(model.parameters, model);
-            return model;
-        }
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The model saved in {@code file}, for inference only: no gradients, F32 tensors used in place from
+     * the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static CaptionModel open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static CaptionModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
+            Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
+                    m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
+            Vocabulary words = m.vocabulary("words");
+            m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
+            m.requireTensor("embedding.weight", words.size(), config.embedding());
+            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
+            m.requireTensor("head.weight", words.size(), config.hidden());
+            return new CaptionModel(kernels, config, words, arena, params);
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     /** A text's words. */
@@ -158,6 +162,12 @@ public final class CaptionModel implements AutoCloseable {
         return parameters;
     }
 
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);

@@ -40,7 +40,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class CharLanguageModel implements AutoCloseable {
+public final class CharLanguageModel implements TaskModel {
 
     /** The {@code task} metadata value of these models. */
     public static final String TASK = "char-lm";
@@ -65,25 +65,23 @@ public final class CharLanguageModel implements AutoCloseable {
     private final Kernels kernels;
     private final Config config;
     private final Vocabulary vocabulary;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final Embedding embedding;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private Runner evalRunner;
 
-    private CharLanguageModel(Kernels kernels, Config config, Vocabulary vocabulary) {
+    private CharLanguageModel(Kernels kernels, Config config, Vocabulary vocabulary, Arena arena, ParameterSet parameters) {
         this.kernels = kernels;
         this.config = config;
         this.vocabulary = vocabulary;
+        this.arena = arena;
+        this.parameters = parameters;
         int v = vocabulary.size();
-        embedding = new Embedding(arena, v, config.embedding());
-        stack = RecurrentStack.allocate(arena, config.cell(), config.embedding(), config.hidden(), config.layers(), false);
-        head = new DenseLayer(kernels, arena, config.hidden(), v, true);
-        parameters.add("embedding.weight", embedding.table(), embedding.gradient());
-        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+        embedding = new Embedding(parameters, "embedding.weight", v, config.embedding());
+        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), config.embedding(), config.hidden(), config.layers(), false);
+        head = new DenseLayer(kernels, parameters, "head.", config.hidden(), v, true);
     }
 
     /** A new model with seeded random weights. */
@@ -91,7 +89,7 @@ public final class CharLanguageModel implements AutoCloseable {
         if (vocabulary.size() < 2) {
             throw new IllegalArgumentException("a language model needs at least 2 distinct characters, found " + vocabulary.size());
         }
-        CharLanguageModel m = new CharLanguageModel(kernels, config, vocabulary);
+        CharLanguageModel m = ModelMetadata.allocate((arena, params) -> new CharLanguageModel(kernels, config, vocabulary, arena, params));
         Initializers init = new Initializers(seed);
         init.uniform(m.embedding.table(), 0.5);
         m.stack.initialise(init);
@@ -99,27 +97,35 @@ public final class CharLanguageModel implements AutoCloseable {
         return m;
     }
 
-    /** The model saved in {@code file}; every tensor is checked against the architecture in its metadata. */
+    /** The model saved in {@code file}, trainable; every tensor is checked against the architecture in its metadata. */
     public static CharLanguageModel load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata meta = new ModelMetadata(f);
-            meta.requireTask(TASK);
-            CharLanguageModel m;
-            try {
-                Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
-                        meta.integer("layers", 1), meta.decimal("dropout"));
-                Vocabulary vocabulary = meta.vocabulary("vocabulary");
-                long gh = (long) config.cell().gates() * config.hidden();
-                meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
-                meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-                meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
-                m = new CharLanguageModel(kernels, config, vocabulary);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
-            }
-            meta.readParameters(m.parameters, m);
-            return m;
-        }
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The model saved in {@code file}, for inference only: no gradients, F32 tensors used in place from
+     * the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static CharLanguageModel open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static CharLanguageModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (meta, arena, params) -> {
+            Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
+                    meta.integer("layers", 1), meta.decimal("dropout"));
+            Vocabulary vocabulary = meta.vocabulary("vocabulary");
+            long gh = (long) config.cell().gates() * config.hidden();
+            meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
+            meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+            meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
+            return new CharLanguageModel(kernels, config, vocabulary, arena, params);
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     public Config config() {
@@ -136,6 +142,12 @@ public final class CharLanguageModel implements AutoCloseable {
     }
 
     /** What the model file records besides the tensors. */
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);
@@ -165,14 +177,28 @@ public final class CharLanguageModel implements AutoCloseable {
         return ids;
     }
 
-    /** A batch-1 streaming copy of this model for generation (one cell step per character); close it after use. */
+    /**
+     * A batch-1 streaming copy of this model for generation (one cell step per character); close it
+     * after use. The copy is the model's one packed form of its recurrent and output weights: in a
+     * model opened for inference, the file pages they were packed from are then dropped from resident
+     * memory (read again only if the model scores text).
+     */
     public StreamingModel streaming(PackedMatrix.Format format) {
         StreamingModel.Builder b = StreamingModel.builder(kernels).format(format).embedding(embedding.table())
                 .head(head.weight(), head.bias());
         for (StackedLayers.Level level : stack.params()) {
             b.level(level.forwardParams());
         }
-        return b.build();
+        StreamingModel model = b.build();
+        if (!trainable()) {
+            // the packed copy serves every step: keep one copy resident, not two
+            for (StackedLayers.Level level : stack.params()) {
+                SafetensorsFile.evict(level.forwardParams().weightIh());
+                SafetensorsFile.evict(level.forwardParams().weightHh());
+            }
+            SafetensorsFile.evict(head.weight());
+        }
+        return model;
     }
 
     /** Mean cross-entropy in nats per character of predicting each character of {@code text} from those before it. */

@@ -4,7 +4,6 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.MergeMode;
 import dev.rnn.models.layers.StackedLayers;
@@ -41,7 +40,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Forecaster implements AutoCloseable {
+public final class Forecaster implements TaskModel {
 
     public static final String TASK = "forecaster";
 
@@ -66,34 +65,30 @@ public final class Forecaster implements AutoCloseable {
     final Config config;
     final SeriesSchema schema;
     private final double testFraction;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     final RecurrentStack stack;
     final DenseLayer head;
     final DenseLayer ar;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private final double[] errorVariance;
     private Runner runner;
 
-    private Forecaster(Kernels kernels, Config config, SeriesSchema schema, double testFraction) {
+    private Forecaster(Kernels kernels, Config config, SeriesSchema schema, double testFraction, Arena arena, ParameterSet parameters) {
         this.kernels = kernels;
+        this.arena = arena;
+        this.parameters = parameters;
         this.config = config;
         this.schema = schema;
         this.testFraction = testFraction;
         errorVariance = new double[config.horizon()];
-        stack = RecurrentStack.allocate(arena, config.cell(), schema.width(), config.hidden(), config.layers(), false);
-        head = new DenseLayer(kernels, arena, config.hidden(), config.horizon(), true);
-        ar = config.autoregressive() ? new DenseLayer(kernels, arena, config.window(), config.horizon(), false) : null;
-        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
-        if (ar != null) {
-            parameters.add("ar.weight", ar.weight(), ar.gradients().get(0));
-        }
+        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), schema.width(), config.hidden(), config.layers(), false);
+        head = new DenseLayer(kernels, parameters, "head.", config.hidden(), config.horizon(), true);
+        ar = config.autoregressive() ? new DenseLayer(kernels, parameters, "ar.", config.window(), config.horizon(), false) : null;
     }
 
     /** A new forecaster for data encoded by {@code schema}, weights seeded; {@code testFraction} is remembered as eval's default. */
     public static Forecaster create(Kernels kernels, Config config, SeriesSchema schema, double testFraction, long seed) {
-        Forecaster f = new Forecaster(kernels, config, schema, testFraction);
+        Forecaster f = ModelMetadata.allocate((arena, params) -> new Forecaster(kernels, config, schema, testFraction, arena, params));
         Initializers init = new Initializers(seed);
         f.stack.initialise(init);
         if (f.ar != null) {
@@ -153,34 +148,43 @@ public final class Forecaster implements AutoCloseable {
         }
     }
 
-    /** The forecaster saved in {@code file}. */
+    /** The forecaster saved in {@code file}, trainable. */
     public static Forecaster load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata m = new ModelMetadata(f);
-            m.requireTask(TASK);
-            Forecaster model;
-            try {
-                Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
-                        m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
-                SeriesSchema schema = SeriesSchema.fromMetadata(f.metadata());
-                long gh = (long) config.cell().gates() * config.hidden();
-                m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
-                m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-                m.requireTensor("head.weight", config.horizon(), config.hidden());
-                if (config.autoregressive()) {
-                    m.requireTensor("ar.weight", config.horizon(), config.window());
-                }
-                double[] variance = f.metadata().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
-                        : new double[config.horizon()];
-                checkErrorVariance(variance, config.horizon());
-                model = new Forecaster(kernels, config, schema, m.decimal("testFraction"));
-                model.errorVariance(variance);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The forecaster saved in {@code file}, for inference only: no gradients, F32 tensors used in place
+     * from the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static Forecaster open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static Forecaster read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
+            Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
+                    m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
+            SeriesSchema schema = SeriesSchema.fromMetadata(m.all());
+            long gh = (long) config.cell().gates() * config.hidden();
+            m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
+            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+            m.requireTensor("head.weight", config.horizon(), config.hidden());
+            if (config.autoregressive()) {
+                m.requireTensor("ar.weight", config.horizon(), config.window());
             }
-            m.readParameters(model.parameters, model);
+            double[] variance = m.all().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
+                    : new double[config.horizon()];
+            checkErrorVariance(variance, config.horizon());
+            Forecaster model = new Forecaster(kernels, config, schema, m.decimal("testFraction"), arena, params);
+            model.errorVariance(variance);
             return model;
-        }
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     /** The loss named {@code mse} or {@code huber}. */
@@ -241,6 +245,12 @@ public final class Forecaster implements AutoCloseable {
         return Map.of("errorVariance", b.toString());
     }
 
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);

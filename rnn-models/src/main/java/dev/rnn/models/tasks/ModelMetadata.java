@@ -4,6 +4,8 @@ import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.training.ParameterSet;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** Reads a task model's settings from its file's metadata, with one-line errors naming the file and key. */
@@ -14,9 +16,78 @@ final class ModelMetadata {
     private final SafetensorsFile file;
     private final Map<String, String> values;
 
+    /** Builds a task model, which owns {@code arena}, from its file's metadata and the set it takes its parameters from. */
+    interface Reader<T extends AutoCloseable> {
+        T read(ModelMetadata meta, Arena arena, ParameterSet parameters) throws SafetensorsException;
+    }
+
+    /** Builds a new task model, which owns {@code arena}, taking zeroed parameters with gradients from the set. */
+    interface Maker<T extends AutoCloseable> {
+        T make(Arena arena, ParameterSet parameters);
+    }
+
+    /** A new trainable model in an arena of its own, which is closed again when the model cannot be made. */
+    static <T extends AutoCloseable> T allocate(Maker<T> maker) {
+        Arena arena = Arena.ofShared();
+        try {
+            return maker.make(arena, ParameterSet.allocating(arena));
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The {@code task} model in {@code file}. Trainable: the parameters are copied into memory the model
+     * owns, with gradients. Inference only: F32 tensors are used in place from the file's mapping (kept
+     * for the model's life, in its arena), other dtypes converted, and there are no gradients. Any
+     * failure leaves nothing open and is a {@link SafetensorsException} naming the file.
+     */
+    static <T extends AutoCloseable> T load(Path file, String task, boolean inference, Reader<T> reader) throws SafetensorsException {
+        Arena arena = Arena.ofShared();
+        T model = null;
+        try (SafetensorsFile f = inference ? SafetensorsFile.open(file, arena) : SafetensorsFile.open(file)) {
+            ModelMetadata meta = new ModelMetadata(f);
+            meta.requireTask(task);
+            ParameterSet parameters = inference ? ParameterSet.inference(f) : ParameterSet.allocating(arena);
+            try {
+                model = reader.read(meta, arena, parameters);
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsException(file, e.getMessage());
+            }
+            if (!inference) {
+                parameters.readFrom(f, "");
+            }
+            return model;
+        } catch (ParameterSet.InvalidModelFile e) {
+            release(model, arena, e);
+            throw e.getCause();
+        } catch (SafetensorsException | RuntimeException | Error e) {
+            release(model, arena, e);
+            throw e;
+        }
+    }
+
+    private static void release(AutoCloseable model, Arena arena, Throwable failure) {
+        try {
+            if (model != null) {
+                model.close();
+            } else {
+                arena.close();
+            }
+        } catch (Exception suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
     ModelMetadata(SafetensorsFile file) {
         this.file = file;
         this.values = file.metadata();
+    }
+
+    /** Every metadata entry of the file. */
+    Map<String, String> all() {
+        return values;
     }
 
     /** Checks that the file holds a model of {@code task}. */
@@ -86,20 +157,6 @@ final class ModelMetadata {
             return Vocabulary.fromJson(string(key));
         } catch (IllegalArgumentException e) {
             throw new SafetensorsException(file.path(), "metadata '" + key + "': " + e.getMessage());
-        }
-    }
-
-    /** Fills {@code params} from the file; on any failure closes {@code model} (which owns them) and rethrows. */
-    void readParameters(ParameterSet params, AutoCloseable model) throws SafetensorsException {
-        try {
-            params.readFrom(file, "");
-        } catch (SafetensorsException | RuntimeException e) {
-            try {
-                model.close();
-            } catch (Exception suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
         }
     }
 

@@ -4,7 +4,6 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.text.LabelledSentence;
@@ -36,7 +35,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SentenceClassifier implements AutoCloseable {
+public final class SentenceClassifier implements TaskModel {
 
     public static final String TASK = "sentence-classifier";
 
@@ -61,28 +60,26 @@ public final class SentenceClassifier implements AutoCloseable {
     private final Kernels kernels;
     private final Config config;
     private final Vocabulary labels;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final WordFeatures features;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private Runner runner;
     private PretrainedEmbeddings.Report pretrained;
 
-    private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels) {
+    private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels, Arena arena, ParameterSet parameters) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 labels, found " + labels.tokens());
         }
         this.kernels = kernels;
         this.config = config;
+        this.arena = arena;
+        this.parameters = parameters;
         this.labels = labels;
-        features = new WordFeatures(arena, words, false, config.wordDim(), config.buckets(), config.charDim());
-        stack = RecurrentStack.allocate(arena, config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
-        head = new DenseLayer(kernels, arena, 2 * stack.outputSize(), labels.size(), true);
-        features.register(parameters);
-        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+        features = new WordFeatures(parameters, words, false, config.wordDim(), config.buckets(), config.charDim());
+        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
+        head = new DenseLayer(kernels, parameters, "head.", 2 * stack.outputSize(), labels.size(), true);
     }
 
     /**
@@ -106,7 +103,8 @@ public final class SentenceClassifier implements AutoCloseable {
         }
         Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
         Vocabulary labels = Vocabulary.build(List.of(), labelList, 1);
-        SentenceClassifier c = new SentenceClassifier(kernels, config, WordFeatures.vocabulary(trained, pretrained, false), labels);
+        Vocabulary words = WordFeatures.vocabulary(trained, pretrained, false);
+        SentenceClassifier c = ModelMetadata.allocate((arena, params) -> new SentenceClassifier(kernels, config, words, labels, arena, params));
         Initializers init = new Initializers(seed);
         c.features.initialise(init);
         c.stack.initialise(init);
@@ -117,25 +115,33 @@ public final class SentenceClassifier implements AutoCloseable {
 
     /** The classifier saved in {@code file}. */
     public static SentenceClassifier load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata m = new ModelMetadata(f);
-            m.requireTask(TASK);
-            SentenceClassifier c;
-            try {
-                Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                    m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
-                    m.decimal("wordDropout"));
-                Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
-                WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
-                        config.layers());
-                m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
-                c = new SentenceClassifier(kernels, config, words, classes);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
-            }
-            m.readParameters(c.parameters, c);
-            return c;
-        }
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The model saved in {@code file}, for inference only: no gradients, F32 tensors used in place from
+     * the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static SentenceClassifier open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static SentenceClassifier read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
+            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+                m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
+                m.decimal("wordDropout"));
+            Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
+            WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                    config.layers());
+            m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
+            return new SentenceClassifier(kernels, config, words, classes, arena, params);
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     /** What starting from pretrained vectors did, or null when the model did not. */
@@ -161,6 +167,12 @@ public final class SentenceClassifier implements AutoCloseable {
         return parameters;
     }
 
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);

@@ -6,7 +6,6 @@ import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.decoding.Decoding;
 import dev.rnn.models.decoding.Sampler;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.AttentionLayer;
 import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Embedding;
@@ -42,7 +41,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Seq2SeqModel implements AutoCloseable {
+public final class Seq2SeqModel implements TaskModel {
 
     public static final String TASK = "seq2seq";
 
@@ -78,18 +77,18 @@ public final class Seq2SeqModel implements AutoCloseable {
     final Config config;
     final Vocabulary source;
     final Vocabulary target;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     final Embedding sourceEmbedding;
     final Embedding targetEmbedding;
     final RecurrentStack encoder;
     final RecurrentStack decoder;
     final AttentionLayer.Parameters attention;
     final DenseLayer head;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private Seq2SeqDecoder greedyDecoder;
     private PretrainedEmbeddings.Report pretrained;
 
-    private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target) {
+    private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target, Arena arena, ParameterSet parameters) {
         for (Vocabulary v : List.of(source, target)) {
             if (v.size() <= SPECIALS.size() || !v.tokens().subList(0, SPECIALS.size()).equals(SPECIALS)) {
                 throw new IllegalArgumentException("a seq2seq vocabulary must start with " + SPECIALS + " and hold at least one token more");
@@ -99,27 +98,18 @@ public final class Seq2SeqModel implements AutoCloseable {
         this.config = config;
         this.source = source;
         this.target = target;
+        this.arena = arena;
+        this.parameters = parameters;
         int d = config.width();
-        sourceEmbedding = new Embedding(arena, source.size(), config.embedding());
-        targetEmbedding = new Embedding(arena, target.size(), config.embedding());
-        encoder = RecurrentStack.allocate(arena, config.cell(), config.embedding(), config.hidden(), config.layers(), config.bidirectional());
-        decoder = RecurrentStack.allocate(arena, config.cell(), config.embedding() + (config.peeky() ? d : 0), d, config.layers(), false);
-        attention = config.attention() == Attention.NONE ? null : new AttentionLayer.Parameters(kernels, arena,
+        sourceEmbedding = new Embedding(parameters, "source_embedding.weight", source.size(), config.embedding());
+        targetEmbedding = new Embedding(parameters, "target_embedding.weight", target.size(), config.embedding());
+        encoder = RecurrentStack.of(parameters, "encoder.", config.cell(), config.embedding(), config.hidden(), config.layers(),
+                config.bidirectional());
+        decoder = RecurrentStack.of(parameters, "decoder.", config.cell(), config.embedding() + (config.peeky() ? d : 0), d,
+                config.layers(), false);
+        attention = config.attention() == Attention.NONE ? null : new AttentionLayer.Parameters(kernels, parameters, "attention.",
                 config.attention() == Attention.DOT ? AttentionLayer.Score.DOT : AttentionLayer.Score.ADDITIVE, d);
-        head = new DenseLayer(kernels, arena, config.peeky() ? 2 * d : d, target.size(), true);
-        parameters.add("source_embedding.weight", sourceEmbedding.table(), sourceEmbedding.gradient());
-        parameters.add("target_embedding.weight", targetEmbedding.table(), targetEmbedding.gradient());
-        parameters.addRecurrent("encoder.", encoder.params(), encoder.grads());
-        parameters.addRecurrent("decoder.", decoder.params(), decoder.grads());
-        if (attention != null) {
-            List<String> names = attention.names("attention.");
-            for (int i = 0; i < names.size(); i++) {
-                Matrix value = attention.values().get(i);
-                parameters.add(names.get(i), value, attention.gradients().get(i), value.rows() == 1);
-            }
-        }
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+        head = new DenseLayer(kernels, parameters, "head.", config.peeky() ? 2 * d : d, target.size(), true);
     }
 
     /** A new model whose vocabularies come from {@code pairs}; weights are seeded. */
@@ -141,7 +131,8 @@ public final class Seq2SeqModel implements AutoCloseable {
             src.addAll(tokenize(config.tokens(), p.source()));
             tgt.addAll(tokenize(config.tokens(), p.target()));
         }
-        Seq2SeqModel m = new Seq2SeqModel(kernels, config, Vocabulary.build(SPECIALS, src, 1), Vocabulary.build(SPECIALS, tgt, 1));
+        Vocabulary source = Vocabulary.build(SPECIALS, src, 1), target = Vocabulary.build(SPECIALS, tgt, 1);
+        Seq2SeqModel m = ModelMetadata.allocate((arena, params) -> new Seq2SeqModel(kernels, config, source, target, arena, params));
         Initializers init = new Initializers(seed);
         init.uniform(m.sourceEmbedding.table(), 0.5);
         init.uniform(m.targetEmbedding.table(), 0.5);
@@ -168,31 +159,38 @@ public final class Seq2SeqModel implements AutoCloseable {
         return m;
     }
 
-    /** The model saved in {@code file}. */
+    /** The model saved in {@code file}, trainable. */
     public static Seq2SeqModel load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata m = new ModelMetadata(f);
-            m.requireTask(TASK);
-            Config config;
-            Seq2SeqModel model;
-            try {
-                config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
-                        m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
-                        m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
-                        m.integer("maxTargetLength", 1));
-                Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
-                long g = config.cell().gates();
-                m.requireTensor("source_embedding.weight", src.size(), config.embedding());
-                m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
-                m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
-                m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
-                model = new Seq2SeqModel(kernels, config, src, tgt);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
-            }
-            m.readParameters(model.parameters, model);
-            return model;
-        }
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The model saved in {@code file}, for inference only: no gradients, F32 tensors used in place from
+     * the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static Seq2SeqModel open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static Seq2SeqModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
+            Config config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
+                    m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
+                    m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
+                    m.integer("maxTargetLength", 1));
+            Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
+            long g = config.cell().gates();
+            m.requireTensor("source_embedding.weight", src.size(), config.embedding());
+            m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
+            m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
+            m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
+            return new Seq2SeqModel(kernels, config, src, tgt, arena, params);
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     /** What starting from pretrained vectors did (source and target vocabularies together), or null when the model did not. */
@@ -216,6 +214,12 @@ public final class Seq2SeqModel implements AutoCloseable {
         return parameters;
     }
 
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);

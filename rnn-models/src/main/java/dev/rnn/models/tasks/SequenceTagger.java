@@ -4,7 +4,6 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.text.TaggedSentence;
@@ -35,7 +34,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SequenceTagger implements AutoCloseable {
+public final class SequenceTagger implements TaskModel {
 
     public static final String TASK = "sequence-tagger";
 
@@ -58,28 +57,26 @@ public final class SequenceTagger implements AutoCloseable {
     private final Kernels kernels;
     private final Config config;
     private final Vocabulary tags;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final WordFeatures features;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters = new ParameterSet();
+    private final ParameterSet parameters;
     private Runner runner;
     private PretrainedEmbeddings.Report pretrained;
 
-    private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags) {
+    private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags, Arena arena, ParameterSet parameters) {
         if (tags.size() < 1) {
             throw new IllegalArgumentException("a tagger needs at least one tag");
         }
         this.kernels = kernels;
         this.config = config;
+        this.arena = arena;
+        this.parameters = parameters;
         this.tags = tags;
-        features = new WordFeatures(arena, words, true, config.wordDim(), config.buckets(), config.charDim());
-        stack = RecurrentStack.allocate(arena, config.cell(), features.width(), config.hidden(), config.layers(), true);
-        head = new DenseLayer(kernels, arena, stack.outputSize(), tags.size(), true);
-        features.register(parameters);
-        parameters.addRecurrent("rnn.", stack.params(), stack.grads());
-        parameters.add("head.weight", head.weight(), head.gradients().get(0));
-        parameters.add("head.bias", head.bias(), head.gradients().get(1), true);
+        features = new WordFeatures(parameters, words, true, config.wordDim(), config.buckets(), config.charDim());
+        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), true);
+        head = new DenseLayer(kernels, parameters, "head.", stack.outputSize(), tags.size(), true);
     }
 
     /** A new tagger whose vocabularies come from {@code sentences} (lower-cased words, counted; tags sorted). */
@@ -101,8 +98,8 @@ public final class SequenceTagger implements AutoCloseable {
             tagList.addAll(s.tags());
         }
         Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, words, 1);
-        SequenceTagger t = new SequenceTagger(kernels, config, WordFeatures.vocabulary(trained, pretrained, true),
-                Vocabulary.build(List.of(), tagList, 1));
+        Vocabulary vocabulary = WordFeatures.vocabulary(trained, pretrained, true), tags = Vocabulary.build(List.of(), tagList, 1);
+        SequenceTagger t = ModelMetadata.allocate((arena, params) -> new SequenceTagger(kernels, config, vocabulary, tags, arena, params));
         Initializers init = new Initializers(seed);
         t.features.initialise(init);
         t.stack.initialise(init);
@@ -113,24 +110,32 @@ public final class SequenceTagger implements AutoCloseable {
 
     /** The tagger saved in {@code file}. */
     public static SequenceTagger load(Kernels kernels, Path file) throws SafetensorsException {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            ModelMetadata m = new ModelMetadata(f);
-            m.requireTask(TASK);
-            SequenceTagger t;
-            try {
-                Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                    m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
-                Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("tags");
-                WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
-                        config.layers());
-                m.requireTensor("head.weight", classes.size(), 2L * config.hidden());
-                t = new SequenceTagger(kernels, config, words, classes);
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsException(file, e.getMessage());
-            }
-            m.readParameters(t.parameters, t);
-            return t;
-        }
+        return read(kernels, file, false);
+    }
+
+    /**
+     * The model saved in {@code file}, for inference only: no gradients, F32 tensors used in place from
+     * the file's mapping. Training it is an {@link IllegalStateException}.
+     */
+    public static SequenceTagger open(Kernels kernels, Path file) throws SafetensorsException {
+        return read(kernels, file, true);
+    }
+
+    private static SequenceTagger read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
+            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+                m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
+            Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("tags");
+            WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                    config.layers());
+            m.requireTensor("head.weight", classes.size(), 2L * config.hidden());
+            return new SequenceTagger(kernels, config, words, classes, arena, params);
+        });
+    }
+
+    /** Whether the model has gradients to train (false when opened for inference only). */
+    public boolean trainable() {
+        return parameters.hasGradients();
     }
 
     /** What starting from pretrained vectors did, or null when the model did not. */
@@ -155,6 +160,12 @@ public final class SequenceTagger implements AutoCloseable {
         return parameters;
     }
 
+    @Override
+    public String task() {
+        return TASK;
+    }
+
+    @Override
     public Map<String, String> metadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(ModelMetadata.TASK, TASK);

@@ -6,7 +6,7 @@ import dev.rnn.models.text.CharNgrams;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
-import java.lang.foreign.Arena;
+import dev.rnn.models.layers.TensorSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -33,7 +33,7 @@ final class WordFeatures {
     private final int wordDim;
     private final int charDim;
 
-    WordFeatures(Arena arena, Vocabulary words, boolean lowercase, int wordDim, int buckets, int charDim) {
+    WordFeatures(TensorSource parameters, Vocabulary words, boolean lowercase, int wordDim, int buckets, int charDim) {
         if (words.size() < SPECIALS.size() || !words.token(PAD).equals(SPECIALS.get(0)) || !words.token(UNKNOWN).equals(SPECIALS.get(1))) {
             throw new IllegalArgumentException("a word vocabulary must start with " + SPECIALS);
         }
@@ -45,8 +45,8 @@ final class WordFeatures {
         this.buckets = buckets;
         this.wordDim = wordDim;
         this.charDim = charDim;
-        this.wordTable = new Embedding(arena, words.size(), wordDim);
-        this.charTable = new Embedding(arena, buckets, charDim);
+        this.wordTable = new Embedding(parameters, "words.weight", words.size(), wordDim);
+        this.charTable = new Embedding(parameters, "chars.weight", buckets, charDim);
     }
 
     int width() {
@@ -55,11 +55,6 @@ final class WordFeatures {
 
     Vocabulary words() {
         return words;
-    }
-
-    void register(ParameterSet params) {
-        params.add("words.weight", wordTable.table(), wordTable.gradient());
-        params.add("chars.weight", charTable.table(), charTable.gradient());
     }
 
     void initialise(Initializers init) {

@@ -7,6 +7,8 @@ import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.io.SafetensorsWriter;
 import dev.rnn.models.layers.StackedLayers;
+import dev.rnn.models.layers.TensorSource;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,22 +19,116 @@ import java.util.Map;
  * gradient. Names follow PyTorch's state_dict conventions ({@code embedding.weight},
  * {@code rnn.weight_ih_l0}, {@code head.bias}); vectors are saved with shape [n], matrices [rows, cols].
  * Insertion order is the order optimizers and checkpoints see.
+ *
+ * <p>As a {@link TensorSource} it makes the parameters a model asks for while it builds its layers:
+ * {@link #allocating} zeroed values with gradients in an arena (for training), or {@link #inference}
+ * the tensors of a model file, F32 ones as read-only views of its mapping and others converted to
+ * float32, without gradients. Inference-only sets hold no gradient: every gradient operation on them
+ * is an {@link IllegalStateException}. Not thread-safe while being filled; read-only afterwards.
  */
-public final class ParameterSet {
+public final class ParameterSet implements TensorSource {
 
-    /** One tensor: its value and gradient (same shape), and its shape in the file. */
+    /** One tensor: its value and gradient (same shape; null in an inference-only set), and its shape in the file. */
     public record Entry(String name, Matrix value, Matrix gradient, long[] shape) {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
+    private final Arena arena;            // where allocating sets allocate, else null
+    private final SafetensorsFile file;   // where inference sets read, else null
 
-    /** Adds a matrix parameter (saved as rows×cols, or [n] when {@code vector}). */
+    /** An empty set, filled by {@link #add}. */
+    public ParameterSet() {
+        this(null, null);
+    }
+
+    private ParameterSet(Arena arena, SafetensorsFile file) {
+        this.arena = arena;
+        this.file = file;
+    }
+
+    /** A set whose {@link #tensor} allocates a zeroed value and its gradient in {@code arena}. */
+    public static ParameterSet allocating(Arena arena) {
+        return new ParameterSet(arena, null);
+    }
+
+    /**
+     * A set whose {@link #tensor} is the tensor of that name in {@code file}, shape checked: F32 data
+     * in place (a read-only view of the mapping, valid while the file's arena is open), other
+     * floating-point types converted into that arena; no gradients.
+     */
+    public static ParameterSet inference(SafetensorsFile file) {
+        return new ParameterSet(null, file);
+    }
+
+    @Override
+    public Matrix tensor(String name, int rows, int cols, boolean vector) {
+        if (arena != null) {
+            Matrix value = Matrix.allocate(arena, rows, cols);
+            add(name, value, Matrix.allocate(arena, rows, cols), vector);
+            return value;
+        }
+        if (file != null) {
+            long[] shape = vector ? new long[] {(long) rows * cols} : new long[] {rows, cols};
+            Matrix value;
+            try {
+                value = file.floats(name, shape).reshape(rows, cols);
+            } catch (SafetensorsException e) {
+                throw new InvalidModelFile(e);
+            }
+            add(name, value, null, vector);
+            return value;
+        }
+        throw new IllegalStateException("this parameter set is filled with add(), it makes no tensors");
+    }
+
+    @Override
+    public Matrix gradient(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("no parameter '" + name + "'");
+        }
+        return e.gradient();
+    }
+
+    /** Whether every parameter has a gradient: false for an inference-only set. */
+    public boolean hasGradients() {
+        for (Entry e : entries.values()) {
+            if (e.gradient() == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void requireGradients() {
+        if (!hasGradients()) {
+            throw new IllegalStateException("these parameters were opened for inference only: they have no gradients to train with");
+        }
+    }
+
+    /**
+     * A model file's problem met while a model asks an {@link #inference} set for its tensors (wrong
+     * shape, missing tensor, unreadable dtype): unchecked so that layers can be built through
+     * {@link TensorSource}; {@link #getCause()} is the {@link SafetensorsException} naming file and tensor.
+     */
+    public static final class InvalidModelFile extends RuntimeException {
+        InvalidModelFile(SafetensorsException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized SafetensorsException getCause() {
+            return (SafetensorsException) super.getCause();
+        }
+    }
+
+    /** Adds a matrix parameter (saved as rows×cols, or [n] when {@code vector}); {@code gradient} null for inference only. */
     public ParameterSet add(String name, Matrix value, Matrix gradient, boolean vector) {
         if (entries.containsKey(name)) {
             throw new IllegalArgumentException("parameter '" + name + "' added twice");
         }
-        if (value.rows() != gradient.rows() || value.cols() != gradient.cols()) {
+        if (gradient != null && (value.rows() != gradient.rows() || value.cols() != gradient.cols())) {
             throw new IllegalArgumentException("parameter '" + name + "' is " + value.shape() + " but its gradient is " + gradient.shape());
         }
         long[] shape = vector ? new long[] {value.size()} : new long[] {value.rows(), value.cols()};
@@ -99,6 +195,7 @@ public final class ParameterSet {
 
     /** Their gradients, in the same order. */
     public List<Matrix> trainableGradients() {
+        requireGradients();
         List<Matrix> out = new ArrayList<>();
         for (Entry e : entries.values()) {
             if (!frozen.contains(e.name())) {
@@ -121,6 +218,7 @@ public final class ParameterSet {
     }
 
     public List<Matrix> gradients() {
+        requireGradients();
         List<Matrix> out = new ArrayList<>();
         for (Entry e : entries.values()) {
             out.add(e.gradient());
@@ -138,6 +236,7 @@ public final class ParameterSet {
     }
 
     public void zeroGradients() {
+        requireGradients();
         for (Entry e : entries.values()) {
             e.gradient().fill(0f);
         }
@@ -163,7 +262,7 @@ public final class ParameterSet {
      */
     public String firstNonFinite() {
         for (Entry e : entries.values()) {
-            if (!finite(e.gradient())) {
+            if (e.gradient() != null && !finite(e.gradient())) {
                 return "the gradient of " + e.name();
             }
             if (!finite(e.value())) {

@@ -77,7 +77,7 @@ class SentenceTaskTest {
 
     @Test
     void batchesAreTimeMajorWithPaddingAndAbsentSlots() {
-        WordFeatures f = new WordFeatures(java.lang.foreign.Arena.ofAuto(),
+        WordFeatures f = new WordFeatures(dev.rnn.models.training.ParameterSet.allocating(java.lang.foreign.Arena.ofAuto()),
                 Vocabulary.build(WordFeatures.SPECIALS, List.of("a", "b", "c"), 1), false, 2, 16, 2);
         SequenceBatch b = new SequenceBatch(3);
         b.fill(List.of(f.encode(List.of("a", "b", "c")), f.encode(List.of("c", "zz"))), f, 0, null);
