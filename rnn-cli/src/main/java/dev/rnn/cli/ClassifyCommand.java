@@ -137,7 +137,7 @@ final class ClassifyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<LabelledSentence> examples = LabelledSentence.read(data);
-            try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
+            try (SentenceClassifier c = SentenceClassifier.open(Kernels.preferred(), model)) {
                 spec.commandLine().getOut().printf(Locale.ROOT, "accuracy: %.4f%n", c.accuracy(examples));
             }
             return 0;
@@ -157,7 +157,7 @@ final class ClassifyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<String> in = InputLines.of(texts);
-            try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
+            try (SentenceClassifier c = SentenceClassifier.open(Kernels.preferred(), model)) {
                 List<SentenceClassifier.Prediction> p = c.predict(in);
                 PrintWriter out = spec.commandLine().getOut();
                 for (int i = 0; i < in.size(); i++) {
@@ -211,7 +211,7 @@ final class ClassifyCommand implements Runnable {
                     Path model = dir.resolve("fold" + (k + 1) + ".safetensors");
                     out.printf(Locale.ROOT, "fold %d/%d%n", k + 1, folds);
                     train(parts.get(0), parts.get(1), modelOptions, training, model, "classifier, fold " + (k + 1), out);
-                    try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
+                    try (SentenceClassifier c = SentenceClassifier.open(Kernels.preferred(), model)) {
                         double acc = c.accuracy(test);
                         sum += acc;
                         out.printf(Locale.ROOT, "fold %d accuracy: %.4f%n", k + 1, acc);

@@ -76,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
             lines.append(p.source()).append('\t').append(p.target()).append('\n');
         }
         Files.writeString(testFile, lines);
-        try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
+        try (Seq2SeqModel m = Seq2SeqModel.open(Kernels.preferred(), model)) {
             out.println("translations of dates it has not seen:");
             List<TextPair> shown = test.subList(0, 8);
             List<String> got = m.translateAll(shown.stream().map(TextPair::source).toList(), 1);

@@ -33,12 +33,12 @@ final class ExportEmbeddingsCommand implements Callable<Integer> {
         }
         int written, dim;
         if (SentenceClassifier.TASK.equals(task)) {
-            try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), model)) {
+            try (SentenceClassifier c = SentenceClassifier.open(Kernels.preferred(), model)) {
                 written = c.writeWordVectors(out);
                 dim = c.config().wordDim();
             }
         } else if (SequenceTagger.TASK.equals(task)) {
-            try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), model)) {
+            try (SequenceTagger t = SequenceTagger.open(Kernels.preferred(), model)) {
                 written = t.writeWordVectors(out);
                 dim = t.config().wordDim();
             }

@@ -129,7 +129,7 @@ final class ForecastCommand implements Runnable {
                                     : "the trained forecaster is kept");
                 }
             }
-            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+            try (Forecaster f = Forecaster.open(Kernels.preferred(), model)) {
                 ForecastScores.of(f, series, windows.test(), windows.skippedTest()).print(out, "test");
             }
             return 0;
@@ -155,7 +155,7 @@ final class ForecastCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             CsvTable table = CsvTable.read(csv);
-            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+            try (Forecaster f = Forecaster.open(Kernels.preferred(), model)) {
                 EncodedSeries series = f.schema().encode(table);
                 double fraction = testFraction != null ? testFraction : f.testFraction();
                 int split = ForecastWindows.splitRow(table.rows(), fraction);
@@ -185,7 +185,7 @@ final class ForecastCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             CsvTable table = CsvTable.read(csv);
-            try (Forecaster f = Forecaster.load(Kernels.preferred(), model)) {
+            try (Forecaster f = Forecaster.open(Kernels.preferred(), model)) {
                 double[] next = f.predictNext(f.schema().encode(table));
                 for (int h = 0; h < next.length; h++) {
                     out.printf(Locale.ROOT, "%d\t%.6g%n", h + 1, next[h]);

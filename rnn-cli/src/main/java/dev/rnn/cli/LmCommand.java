@@ -152,7 +152,7 @@ final class LmCommand implements Runnable {
             }
             Sampler sampler = greedy ? Sampler.greedy() : new Sampler(temperature, topK, topP, seed);
             PrintWriter out = spec.commandLine().getOut();
-            try (CharLanguageModel lm = CharLanguageModel.load(Kernels.preferred(), model);
+            try (CharLanguageModel lm = CharLanguageModel.open(Kernels.preferred(), model);
                  StreamingModel generator = lm.streaming(PackedMatrix.Format.F32);
                  StreamSession session = generator.newSession(StepOutput.LOGITS)) {
                 Vocabulary v = lm.vocabulary();
@@ -190,7 +190,7 @@ final class LmCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             String t = TextFiles.read(text);
-            try (CharLanguageModel lm = CharLanguageModel.load(Kernels.preferred(), model)) {
+            try (CharLanguageModel lm = CharLanguageModel.open(Kernels.preferred(), model)) {
                 int[] ids;
                 try {
                     ids = lm.encode(t);

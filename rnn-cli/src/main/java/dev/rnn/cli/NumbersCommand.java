@@ -134,7 +134,7 @@ final class NumbersCommand implements Runnable {
                         train.size(), validation.size(), test.size(), m.vocabulary().size(), m.parameters().count());
                 TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume, "numbers in words", out);
             }
-            try (CaptionModel m = CaptionModel.load(Kernels.preferred(), model)) {
+            try (CaptionModel m = CaptionModel.open(Kernels.preferred(), model)) {
                 out.printf(Locale.ROOT, "held-out exact-match: %.4f%n", m.exactMatch(test, Decoding.greedy()));
                 if (beam > 1) {
                     out.printf(Locale.ROOT, "held-out exact-match with beam %d: %.4f%n", beam, m.exactMatch(test, Decoding.beam(beam)));
@@ -157,7 +157,7 @@ final class NumbersCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (CaptionModel m = CaptionModel.load(Kernels.preferred(), model)) {
+            try (CaptionModel m = CaptionModel.open(Kernels.preferred(), model)) {
                 int digits = m.config().features() / 10;
                 List<float[]> features = new ArrayList<>();
                 for (long n : numbers) {

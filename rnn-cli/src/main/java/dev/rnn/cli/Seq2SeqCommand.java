@@ -146,7 +146,7 @@ final class Seq2SeqCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Trainer.Result r = train(train, validation, modelOptions, training, model, "seq2seq on " + pairs.getFileName(), out);
             if (beam > 1 && r.best() != null) {
-                try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
+                try (Seq2SeqModel m = Seq2SeqModel.open(Kernels.preferred(), model)) {
                     out.printf(Locale.ROOT, "validation exact-match with beam %d: %.4f%n", beam, m.exactMatch(validation, beam));
                 }
             }
@@ -170,7 +170,7 @@ final class Seq2SeqCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<TextPair> p = TextPair.read(pairs, separator(separator));
-            try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
+            try (Seq2SeqModel m = Seq2SeqModel.open(Kernels.preferred(), model)) {
                 spec.commandLine().getOut().printf(Locale.ROOT, "exact-match: %.4f%n", m.exactMatch(p, beam));
             }
             return 0;
@@ -194,7 +194,7 @@ final class Seq2SeqCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<String> in = InputLines.of(texts);
-            try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), model)) {
+            try (Seq2SeqModel m = Seq2SeqModel.open(Kernels.preferred(), model)) {
                 PrintWriter out = spec.commandLine().getOut();
                 for (String t : m.translateAll(in, decoding.decoding())) {
                     out.println(t);

@@ -139,7 +139,7 @@ final class TagCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             List<TaggedSentence> sentences = TaggedSentence.readConllu(data, column(column));
-            try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), model)) {
+            try (SequenceTagger t = SequenceTagger.open(Kernels.preferred(), model)) {
                 spec.commandLine().getOut().printf(Locale.ROOT, "accuracy: %.4f%n", t.accuracy(sentences));
             }
             return 0;
@@ -163,7 +163,7 @@ final class TagCommand implements Runnable {
             for (String line : in) {
                 sentences.add(WordTokenizer.words(line));
             }
-            try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), model)) {
+            try (SequenceTagger t = SequenceTagger.open(Kernels.preferred(), model)) {
                 List<List<String>> tags = t.tagAll(sentences);
                 PrintWriter out = spec.commandLine().getOut();
                 for (int i = 0; i < sentences.size(); i++) {
