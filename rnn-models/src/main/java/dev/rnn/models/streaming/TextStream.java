@@ -14,8 +14,8 @@ import java.util.List;
  * One text's state over a shared {@link TextStreamingModel}: a {@link StreamSession} plus the logits
  * (V floats) of the character that follows what was appended. {@link #append} steps the model once
  * per character; {@link #nextProbabilities} gives the next-character distribution, V probabilities
- * indexed by vocabulary id. Appending, reading the distribution and sampling allocate nothing once
- * the stream exists.
+ * indexed by vocabulary id. Appending, reading the distribution and sampling allocate nothing beyond
+ * what the session's steps and the kernels' softmax allocate.
  *
  * <p>The state ({@link #stateSize()} floats) is the session's recurrent state followed by the V
  * next-character logits, NaN when nothing was appended since the start or a {@link #reset()}; it can

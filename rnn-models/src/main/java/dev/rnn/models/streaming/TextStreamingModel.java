@@ -112,6 +112,7 @@ public final class TextStreamingModel implements AutoCloseable {
 
     /** As {@link #complete(String, int, Sampler)}, ending early after the character {@code stop} (included). */
     public String complete(String prefix, int length, Sampler sampler, int stop) {
+        requirePrefix(prefix);
         try (TextStream s = newStream()) {
             s.append(prefix);
             return s.complete(length, sampler, stop);
@@ -120,9 +121,16 @@ public final class TextStreamingModel implements AutoCloseable {
 
     /** The {@code width} most likely continuations of {@code prefix} that beam search finds; see {@link TextStream#beamSearch}. */
     public List<Completion> beamSearch(String prefix, int width, int length, int stop) {
+        requirePrefix(prefix);
         try (TextStream s = newStream()) {
             s.append(prefix);
             return s.beamSearch(width, length, stop);
+        }
+    }
+
+    private static void requirePrefix(String prefix) {
+        if (prefix.isEmpty()) {
+            throw new IllegalArgumentException("the prefix is empty: the next character needs at least one before it");
         }
     }
 
