@@ -3,9 +3,8 @@ package dev.rnn.cli;
 import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.decoding.Sampler;
-import dev.rnn.models.streaming.StepOutput;
-import dev.rnn.models.streaming.StreamSession;
-import dev.rnn.models.streaming.StreamingModel;
+import dev.rnn.models.streaming.TextStream;
+import dev.rnn.models.streaming.TextStreamingModel;
 import dev.rnn.models.tasks.CellNames;
 import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.tasks.CharLanguageModelTraining;
@@ -153,21 +152,14 @@ final class LmCommand implements Runnable {
             Sampler sampler = greedy ? Sampler.greedy() : new Sampler(temperature, topK, topP, seed);
             PrintWriter out = spec.commandLine().getOut();
             try (CharLanguageModel lm = CharLanguageModel.open(Kernels.preferred(), model);
-                 StreamingModel generator = lm.streaming(PackedMatrix.Format.F32);
-                 StreamSession session = generator.newSession(StepOutput.LOGITS)) {
+                 TextStreamingModel generator = lm.textStreaming(PackedMatrix.Format.F32);
+                 TextStream stream = generator.newStream()) {
                 Vocabulary v = lm.vocabulary();
-                String start = prime.isEmpty() ? (v.contains("\n") ? "\n" : v.token(0)) : prime;
-                int[] ids = lm.encode(start);
-                float[] logits = new float[v.size()];
-                for (int id : ids) {
-                    session.step(id, logits);
-                }
+                stream.append(prime.isEmpty() ? (v.contains("\n") ? "\n" : v.token(0)) : prime);
                 out.print(prime);
                 for (int i = 0; i < length; i++) {
-                    int next = sampler.next(logits, logits.length);
-                    out.print(v.token(next));
+                    out.print(Character.toString(stream.appendNext(sampler)));
                     out.flush();
-                    session.step(next, logits);
                 }
                 out.println();
             }

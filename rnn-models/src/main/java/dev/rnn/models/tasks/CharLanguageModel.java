@@ -12,6 +12,7 @@ import dev.rnn.models.layers.Embedding;
 import dev.rnn.models.layers.MergeMode;
 import dev.rnn.models.layers.StackedLayers;
 import dev.rnn.models.streaming.StreamingModel;
+import dev.rnn.models.streaming.TextStreamingModel;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
@@ -34,9 +35,11 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * try (CharLanguageModel lm = CharLanguageModel.load(Kernels.preferred(), Path.of("shakespeare.safetensors"));
- *      StreamingModel generator = lm.streaming(PackedMatrix.Format.F32)) {
+ *      TextStreamingModel generator = lm.textStreaming(PackedMatrix.Format.F32);
+ *      TextStream s = generator.newStream()) {
  *     double nats = lm.loss(text);                        // mean cross-entropy per character
- *     StreamSession s = generator.newSession(StepOutput.LOGITS);   // then one step per character
+ *     s.append("ROMEO:");                                 // one cell step per character
+ *     String line = s.complete(60, new Sampler(0.8, 0, 1, 42), '\n');
  * }
  * }</pre>
  */
@@ -199,6 +202,21 @@ public final class CharLanguageModel implements TaskModel {
             SafetensorsFile.evict(head.weight());
         }
         return model;
+    }
+
+    /**
+     * A batch-1 streaming copy of this model that reads and writes text: characters in, the
+     * next-character distribution out (see {@link TextStreamingModel}); shareable by any number of
+     * threads, each with its own {@link dev.rnn.models.streaming.TextStream}. Close it after use.
+     */
+    public TextStreamingModel textStreaming(PackedMatrix.Format format) {
+        StreamingModel model = streaming(format);
+        try {
+            return TextStreamingModel.of(model, vocabulary);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** Mean cross-entropy in nats per character of predicting each character of {@code text} from those before it. */
