@@ -11,7 +11,7 @@ import java.util.List;
  * A {@link CaptionModel}'s decoder over R rows, one token at a time: R feature vectors side by side
  * (greedy), or R hypotheses of one (beam search). Holds the states and buffers. Not thread-safe.
  */
-final class CaptionDecoder implements TokenStepper, AutoCloseable {
+final class CaptionDecoder implements TokenStepper, RunnerPool.Lendable {
 
     static final int GREEDY_BATCH = 64;
 
@@ -60,6 +60,17 @@ final class CaptionDecoder implements TokenStepper, AutoCloseable {
     @Override
     public int rows() {
         return rows;
+    }
+
+    @Override
+    public int batch() {
+        return rows;
+    }
+
+    /** One: the decoder steps one token at a time. */
+    @Override
+    public int steps() {
+        return 1;
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code maxSource} steps of R rows, a one-step decoder over R rows, their states and attention
  * buffers. Not thread-safe.
  */
-final class Seq2SeqDecoder implements TokenStepper, AutoCloseable {
+final class Seq2SeqDecoder implements TokenStepper, RunnerPool.Lendable {
 
     static final int GREEDY_BATCH = 64;
 
@@ -95,6 +95,16 @@ final class Seq2SeqDecoder implements TokenStepper, AutoCloseable {
     @Override
     public int rows() {
         return rows;
+    }
+
+    @Override
+    public int batch() {
+        return rows;
+    }
+
+    @Override
+    public int steps() {
+        return maxSource;
     }
 
     /** One decoder step for the given previous tokens (R); returns the logits, R×Vt. */

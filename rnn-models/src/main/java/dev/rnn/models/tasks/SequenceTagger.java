@@ -29,6 +29,11 @@ import java.util.SplittableRandom;
  * <p>Tensors: {@code words.weight}, {@code chars.weight}, {@code rnn.*} in PyTorch's layout,
  * {@code head.weight} (K×D), {@code head.bias} [K]. Vocabularies and architecture are in the metadata.
  *
+ * <p>Thread safety: inference ({@link #tag}, {@link #tagAll}, {@link #accuracy}) may run on any number
+ * of threads at once on one model; each call borrows layers and buffers of its own, and a call of n
+ * inputs runs at batch n (up to the model's batch size), never padded. Training changes the weights
+ * and must not run beside it.
+ *
  * <pre>{@code
  * try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), Path.of("upos.safetensors"))) {
  *     List<String> tags = t.tag(List.of("The", "cat", "sat", "."));   // DET NOUN VERB PUNCT
@@ -53,6 +58,7 @@ public final class SequenceTagger implements AutoCloseable {
         }
     }
 
+    /** Sentences run side by side at most. */
     private static final int PREDICT_BATCH = 32;
 
     private final Kernels kernels;
@@ -63,8 +69,11 @@ public final class SequenceTagger implements AutoCloseable {
     private final RecurrentStack stack;
     private final DenseLayer head;
     private final ParameterSet parameters = new ParameterSet();
-    private Runner runner;
     private PretrainedEmbeddings.Report pretrained;
+    private Runner trainingRunner;
+    // inference runners, lent one per call so that threads share the model
+    private final RunnerPool<Runner> runners = new RunnerPool<>("SequenceTagger", RunnerPool.DEFAULT_IDLE,
+            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags) {
         if (tags.size() < 1) {
@@ -189,6 +198,7 @@ public final class SequenceTagger implements AutoCloseable {
 
     /** The tags of each sentence's words, computed in batches. */
     public List<List<String>> tagAll(List<List<String>> sentences) {
+        runners.checkOpen();
         List<WordFeatures.Encoded> enc = new ArrayList<>();
         for (List<String> s : sentences) {
             enc.add(encode(s));
@@ -196,14 +206,21 @@ public final class SequenceTagger implements AutoCloseable {
         List<List<String>> out = new ArrayList<>();
         for (int from = 0; from < enc.size(); from += PREDICT_BATCH) {
             List<WordFeatures.Encoded> part = enc.subList(from, Math.min(enc.size(), from + PREDICT_BATCH));
-            Runner r = runner(PREDICT_BATCH, part);
-            r.run(part, null, false, 0, false, 0);
-            for (int b = 0; b < part.size(); b++) {
-                List<String> t = new ArrayList<>();
-                for (int i = 0; i < part.get(b).length(); i++) {
-                    t.add(tags.token(r.best(i, b)));
+            // a batch of as many rows as sentences: a padding row costs as much as a sentence
+            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
+            try {
+                r.run(part, null, false, 0, false, 0);
+                for (int b = 0; b < part.size(); b++) {
+                    List<String> t = new ArrayList<>();
+                    for (int i = 0; i < part.get(b).length(); i++) {
+                        t.add(tags.token(r.best(i, b)));
+                    }
+                    out.add(t);
                 }
-                out.add(t);
+            } catch (IllegalStateException e) {
+                throw runners.failure(e);
+            } finally {
+                runners.giveBack(r);
             }
         }
         return out;
@@ -229,20 +246,25 @@ public final class SequenceTagger implements AutoCloseable {
         return (double) right / total;
     }
 
+    /**
+     * The training runner, for B sentences, that fits these; reused while it is large enough (package
+     * use: {@link SequenceTaggerTraining}, one thread). Inference does not use it.
+     */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
         int steps = SequenceBatch.longest(sentences);
+        Runner runner = trainingRunner;
         if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
             int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
             if (runner != null) {
                 runner.close();
             }
-            runner = new Runner(batch, Math.max(steps, keep));
+            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
         }
         return runner;
     }
 
-    /** Forward (and backward) over a batch of B sentences. */
-    final class Runner implements AutoCloseable {
+    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
+    final class Runner implements RunnerPool.Lendable {
         final int batch;
         final SequenceEncoder encoder;
         private final Arena runArena = Arena.ofShared();
@@ -263,6 +285,16 @@ public final class SequenceTagger implements AutoCloseable {
             dOut = Matrix.allocate(runArena, rows, width);
             outputDropout = new Dropout(kernels, runArena, config.dropout(), rows, width);
             loss = new SoftmaxCrossEntropy(kernels, rows);
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int steps() {
+            return encoder.maxSteps;
         }
 
         /**
@@ -328,12 +360,18 @@ public final class SequenceTagger implements AutoCloseable {
         }
     }
 
+    /**
+     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
+     * still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (runner != null) {
-            runner.close();
-            runner = null;
+        if (runners.shutDown()) {
+            if (trainingRunner != null) {
+                trainingRunner.close();
+                trainingRunner = null;
+            }
+            arena.close();
         }
-        arena.close();
     }
 }
