@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A {@link CaptionModel}'s decoder over R rows, one token at a time: R feature vectors side by side
- * (greedy), or R hypotheses of one (beam search). Holds the states and buffers. Not thread-safe.
+ * (greedy), or R hypotheses of one (beam search). Holds the states and buffers. Not thread-safe: the
+ * model lends each decoder to one call at a time.
  */
 final class CaptionDecoder implements TokenStepper, RunnerPool.Lendable {
 

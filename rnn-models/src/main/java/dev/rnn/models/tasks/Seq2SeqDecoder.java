@@ -14,7 +14,7 @@ import java.util.List;
  * Decoding for a {@link Seq2SeqModel}, one target step at a time over R rows: R sources side by side
  * (greedy), or R hypotheses of one source (beam search). Holds the encoder run for up to
  * {@code maxSource} steps of R rows, a one-step decoder over R rows, their states and attention
- * buffers. Not thread-safe.
+ * buffers. Not thread-safe: the model lends each decoder to one call at a time.
  */
 final class Seq2SeqDecoder implements TokenStepper, RunnerPool.Lendable {
 
