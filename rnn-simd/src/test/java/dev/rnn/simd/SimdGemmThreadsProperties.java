@@ -75,6 +75,56 @@ class SimdGemmThreadsProperties {
         }
     }
 
+    /**
+     * Products from many calling threads at once share the one pool: each caller waits for its own
+     * parts only (pool threads never wait), and every product has the bits of a single-threaded one.
+     */
+    @net.jqwik.api.Example
+    void concurrentCallersShareThePoolWithoutChangingABit() throws Exception {
+        int callers = 8, products = 6, m = 100, k = 180, n = 250;     // 4.5 M multiply-adds: split across the pool
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(11);
+            Matrix[] a = new Matrix[products], b = new Matrix[products];
+            float[][] expected = new float[products][];
+            for (int p = 0; p < products; p++) {
+                a[p] = KernelTesting.random(arena, m, k, rnd, 1f, false);
+                b[p] = KernelTesting.random(arena, n, k, rnd, 1f, false);
+                Matrix c = Matrix.allocate(arena, m, n);
+                SimdGemm.multiply(a[p], false, b[p], true, c, false, 1);
+                expected[p] = c.toArray();
+            }
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < callers; t++) {
+                    int caller = t;
+                    done.add(pool.submit(() -> {
+                        Matrix c = Matrix.allocate(arena, m, n);
+                        go.await();
+                        for (int r = 0; r < 4 * products; r++) {
+                            int p = (caller + r) % products;
+                            if (r % 2 == 0) {
+                                SimdKernels.INSTANCE.gemmTransB(a[p], b[p], c, false);        // the pool's thread count
+                            } else {
+                                SimdGemm.multiply(a[p], false, b[p], true, c, false, 3);      // more parts than pool threads
+                            }
+                            assertArrayEquals(expected[p], c.toArray(), "caller " + caller + ", product " + p);
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        }
+    }
+
     @Property(tries = 5)
     void confinedMemoryIsNeverHandedToOtherThreads(@ForAll @IntRange(min = 300, max = 400) int n) {
         try (Arena arena = Arena.ofConfined()) {

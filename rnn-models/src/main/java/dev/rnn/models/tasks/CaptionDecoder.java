@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * A {@link CaptionModel}'s decoder over R rows, one token at a time: R feature vectors side by side
- * (greedy), or R hypotheses of one (beam search). Holds the states and buffers. Not thread-safe.
+ * (greedy), or R hypotheses of one (beam search). Holds the states and buffers. Not thread-safe: the
+ * model lends each decoder to one call at a time.
  */
-final class CaptionDecoder implements TokenStepper, AutoCloseable {
+final class CaptionDecoder implements TokenStepper, RunnerPool.Lendable {
 
     static final int GREEDY_BATCH = 64;
 
@@ -60,6 +61,17 @@ final class CaptionDecoder implements TokenStepper, AutoCloseable {
     @Override
     public int rows() {
         return rows;
+    }
+
+    @Override
+    public int batch() {
+        return rows;
+    }
+
+    /** One: the decoder steps one token at a time. */
+    @Override
+    public int steps() {
+        return 1;
     }
 
     @Override

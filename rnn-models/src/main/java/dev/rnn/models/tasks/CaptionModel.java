@@ -30,6 +30,11 @@ import java.util.Map;
  * {@code projection.bias} [L·H], {@code embedding.weight} (V×E), {@code rnn.*} in PyTorch's layout,
  * {@code head.weight} (V×H), {@code head.bias} [V]. Vocabulary and architecture are in the metadata.
  *
+ * <p>Thread safety: inference ({@link #generate}, {@link #generateAll}, {@link #exactMatch}) may run
+ * on any number of threads at once on one model; each call borrows layers and buffers of its own, and
+ * a call of n inputs runs at batch n (up to the model's batch size), never padded. Training changes
+ * the weights and must not run beside it.
+ *
  * <pre>{@code
  * try (CaptionModel m = CaptionModel.load(Kernels.preferred(), Path.of("numbers.safetensors"))) {
  *     String words = m.generate(features, Decoding.beam(4));          // "four hundred twelve"
@@ -76,7 +81,9 @@ public final class CaptionModel implements TaskModel {
     final RecurrentStack stack;
     final DenseLayer head;
     private final ParameterSet parameters;
-    private CaptionDecoder greedyDecoder;
+    // decoders, lent one per call so that threads share the model
+    private final RunnerPool<CaptionDecoder> decoders = new RunnerPool<>("CaptionModel", RunnerPool.DEFAULT_IDLE,
+            (rows, steps) -> new CaptionDecoder(this, rows));
 
     private CaptionModel(Kernels kernels, Config config, Vocabulary words, Arena arena, ParameterSet parameters) {
         if (words.size() <= SPECIALS.size() || !words.tokens().subList(0, SPECIALS.size()).equals(SPECIALS)) {
@@ -212,29 +219,36 @@ public final class CaptionModel implements TaskModel {
 
     /** The texts generated from each feature vector (greedy ones in batches; each sample seeded by the decoding's seed). */
     public List<String> generateAll(List<float[]> features, Decoding decoding) {
+        decoders.checkOpen();
         for (float[] f : features) {
             checkFeatures(f);
         }
         List<String> out = new ArrayList<>();
-        if (decoding.sampling() || decoding.beam() > 1) {
-            try (CaptionDecoder d = new CaptionDecoder(this, decoding.beam())) {
-                for (float[] f : features) {
-                    d.start(List.of(f));
-                    out.add(text(decoding.sampling()
-                            ? SequenceDecoder.sample(d, decoding.sampler(), START, END, config.maxLength())
-                            : SequenceDecoder.beam(d, START, END, config.maxLength())));
+        boolean greedy = !decoding.sampling() && decoding.beam() == 1;
+        // greedy decoding runs feature vectors side by side, as many rows as vectors (a padding row costs
+        // as much as a vector); beam search and sampling run one vector at a time over the beam's rows
+        int part = greedy ? CaptionDecoder.GREEDY_BATCH : Math.max(1, features.size());
+        for (int from = 0; from < features.size(); from += part) {
+            List<float[]> some = features.subList(from, Math.min(features.size(), from + part));
+            CaptionDecoder d = decoders.borrow(greedy ? some.size() : decoding.beam(), 1);
+            try {
+                if (greedy) {
+                    d.start(some);
+                    for (int[] ids : SequenceDecoder.greedy(d, some.size(), START, END, config.maxLength())) {
+                        out.add(text(ids));
+                    }
+                } else {
+                    for (float[] f : some) {
+                        d.start(List.of(f));
+                        out.add(text(decoding.sampling()
+                                ? SequenceDecoder.sample(d, decoding.sampler(), START, END, config.maxLength())
+                                : SequenceDecoder.beam(d, START, END, config.maxLength())));
+                    }
                 }
-            }
-            return out;
-        }
-        if (greedyDecoder == null) {
-            greedyDecoder = new CaptionDecoder(this, CaptionDecoder.GREEDY_BATCH);
-        }
-        for (int from = 0; from < features.size(); from += CaptionDecoder.GREEDY_BATCH) {
-            List<float[]> part = features.subList(from, Math.min(features.size(), from + CaptionDecoder.GREEDY_BATCH));
-            greedyDecoder.start(part);
-            for (int[] ids : SequenceDecoder.greedy(greedyDecoder, part.size(), START, END, config.maxLength())) {
-                out.add(text(ids));
+            } catch (IllegalStateException e) {
+                throw decoders.failure(e);
+            } finally {
+                decoders.giveBack(d);
             }
         }
         return out;
@@ -284,12 +298,14 @@ public final class CaptionModel implements TaskModel {
         projection.backward(features, dProjected, null);
     }
 
+    /**
+     * Frees the weights and the idle decoders; later calls fail with an IllegalStateException, and a
+     * call still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (greedyDecoder != null) {
-            greedyDecoder.close();
-            greedyDecoder = null;
+        if (decoders.shutDown()) {
+            arena.close();
         }
-        arena.close();
     }
 }

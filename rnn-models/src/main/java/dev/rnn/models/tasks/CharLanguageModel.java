@@ -33,6 +33,10 @@ import java.util.SplittableRandom;
  * <p>Tensor names in the file: {@code embedding.weight} (V×E), {@code rnn.weight_ih_l0} … in PyTorch's
  * {@code nn.LSTM}/{@code nn.GRU}/{@code nn.RNN} layout, {@code head.weight} (V×H), {@code head.bias} [V].
  *
+ * <p>Thread safety: scoring ({@link #loss}) may run on any number of threads at once on one model;
+ * each call borrows layers and buffers of its own. Training ({@link CharLanguageModelTraining})
+ * changes the weights and must not run beside it.
+ *
  * <pre>{@code
  * try (CharLanguageModel lm = CharLanguageModel.load(Kernels.preferred(), Path.of("shakespeare.safetensors"));
  *      TextStreamingModel generator = lm.textStreaming(PackedMatrix.Format.F32);
@@ -73,7 +77,8 @@ public final class CharLanguageModel implements TaskModel {
     private final RecurrentStack stack;
     private final DenseLayer head;
     private final ParameterSet parameters;
-    private Runner evalRunner;
+    // scoring runners, lent one per call so that threads share the model
+    private final RunnerPool<Runner> runners = new RunnerPool<>("CharLanguageModel", RunnerPool.DEFAULT_IDLE, Runner::new);
 
     private CharLanguageModel(Kernels kernels, Config config, Vocabulary vocabulary, Arena arena, ParameterSet parameters) {
         this.kernels = kernels;
@@ -187,6 +192,7 @@ public final class CharLanguageModel implements TaskModel {
      * memory (read again only if the model scores text).
      */
     public StreamingModel streaming(PackedMatrix.Format format) {
+        runners.checkOpen();
         StreamingModel.Builder b = StreamingModel.builder(kernels).format(format).embedding(embedding.table())
                 .head(head.weight(), head.bias());
         for (StackedLayers.Level level : stack.params()) {
@@ -230,6 +236,7 @@ public final class CharLanguageModel implements TaskModel {
      * the first), read but not scored, so that every scored character has context, as in one pass.
      */
     public double loss(int[] ids) {
+        runners.checkOpen();
         int n = ids.length;
         if (n < 2) {
             throw new IllegalArgumentException("scoring needs at least 2 characters, found " + n);
@@ -238,41 +245,44 @@ public final class CharLanguageModel implements TaskModel {
         int per = (n - 1 + streams - 1) / streams;
         int burn = streams == 1 ? 0 : BURN_IN;
         int total = burn + per;
-        if (evalRunner == null || evalRunner.batch != streams) {
-            if (evalRunner != null) {
-                evalRunner.close();
-            }
-            evalRunner = new Runner(streams, EVAL_STEPS);
-        }
-        Runner r = evalRunner;
-        r.resetState();
-        double sum = 0;
-        long counted = 0;
-        for (int t0 = 0; t0 < total; t0 += EVAL_STEPS) {
-            int steps = Math.min(EVAL_STEPS, total - t0);
-            int[] in = new int[steps * streams], target = new int[steps * streams];
-            for (int t = 0; t < steps; t++) {
-                for (int s = 0; s < streams; s++) {
-                    long pos = (long) s * per - burn + t0 + t;        // input position; pos + 1 is predicted
-                    long from = 1 + (long) s * per, to = Math.min(n, 1 + (long) (s + 1) * per);
-                    in[t * streams + s] = ids[(int) Math.floorMod(pos, (long) n)];
-                    target[t * streams + s] = pos + 1 >= from && pos + 1 < to ? ids[(int) (pos + 1)] : -1;
+        Runner r = runners.borrow(streams, EVAL_STEPS);
+        try {
+            r.resetState();
+            double sum = 0;
+            long counted = 0;
+            for (int t0 = 0; t0 < total; t0 += EVAL_STEPS) {
+                int steps = Math.min(EVAL_STEPS, total - t0);
+                int[] in = new int[steps * streams], target = new int[steps * streams];
+                for (int t = 0; t < steps; t++) {
+                    for (int s = 0; s < streams; s++) {
+                        long pos = (long) s * per - burn + t0 + t;        // input position; pos + 1 is predicted
+                        long from = 1 + (long) s * per, to = Math.min(n, 1 + (long) (s + 1) * per);
+                        in[t * streams + s] = ids[(int) Math.floorMod(pos, (long) n)];
+                        target[t * streams + s] = pos + 1 >= from && pos + 1 < to ? ids[(int) (pos + 1)] : -1;
+                    }
+                }
+                int c = SoftmaxCrossEntropy.counted(target);
+                if (c > 0 || t0 + steps < total) {
+                    double mean = r.forward(in, target, steps, false, 0, false);
+                    if (c > 0) {
+                        sum += mean * c;
+                        counted += c;
+                    }
                 }
             }
-            int c = SoftmaxCrossEntropy.counted(target);
-            if (c > 0 || t0 + steps < total) {
-                double mean = r.forward(in, target, steps, false, 0, false);
-                if (c > 0) {
-                    sum += mean * c;
-                    counted += c;
-                }
-            }
+            return sum / counted;
+        } catch (IllegalStateException e) {
+            throw runners.failure(e);
+        } finally {
+            runners.giveBack(r);
         }
-        return sum / counted;
     }
 
-    /** Batched training and scoring over B parallel streams, state carried from call to call. */
-    final class Runner implements AutoCloseable {
+    /**
+     * Batched training and scoring over B parallel streams, state carried from call to call. Owns its
+     * layers and buffers; one thread at a time.
+     */
+    final class Runner implements RunnerPool.Lendable {
         final int batch;
         private final int maxSteps;
         private final Arena runArena = Arena.ofShared();
@@ -297,6 +307,16 @@ public final class CharLanguageModel implements TaskModel {
             c = config.cell().hasCellState() ? Matrix.allocate(runArena, config.layers() * batch, hidden) : null;
             outputDropout = new Dropout(kernels, runArena, config.dropout(), rows, hidden);
             loss = new SoftmaxCrossEntropy(kernels, rows);
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int steps() {
+            return maxSteps;
         }
 
         /** The carried states (h, then c for LSTM), (layers·B)×H each. */
@@ -351,12 +371,14 @@ public final class CharLanguageModel implements TaskModel {
         return new Runner(batch, maxSteps);
     }
 
+    /**
+     * Frees the weights and the idle scoring runners; later calls fail with an IllegalStateException,
+     * and a call still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (evalRunner != null) {
-            evalRunner.close();
-            evalRunner = null;
+        if (runners.shutDown()) {
+            arena.close();
         }
-        arena.close();
     }
 }

@@ -33,6 +33,12 @@ import java.util.Map;
  * transform), the error variances ({@code errorVariance}, H values, standardized units; 0 when
  * absent) and the architecture are in the metadata.
  *
+ * <p>Thread safety: inference ({@link #predict}, {@link #predictNext}) may run on any number of
+ * threads at once on one model; each call borrows layers and buffers of its own, and a call of n
+ * inputs runs at batch n (up to the model's batch size), never padded. Training,
+ * {@link #fitAutoregressive} and {@link #errorVariance(double[])} change the model and must not run
+ * beside it.
+ *
  * <pre>{@code
  * try (Forecaster f = Forecaster.load(Kernels.preferred(), Path.of("temps.safetensors"))) {
  *     EncodedSeries s = f.schema().encode(CsvTable.read(Path.of("temps.csv")));
@@ -71,7 +77,12 @@ public final class Forecaster implements TaskModel {
     final DenseLayer ar;
     private final ParameterSet parameters;
     private final double[] errorVariance;
-    private Runner runner;
+    private Runner trainingRunner;
+    // inference runners, lent one per call so that threads share the model
+    private final RunnerPool<Runner> runners = new RunnerPool<>("Forecaster", RunnerPool.DEFAULT_IDLE, (batch, steps) -> new Runner(batch));
+
+    /** Windows run side by side at most. */
+    private static final int PREDICT_BATCH = 64;
 
     private Forecaster(Kernels kernels, Config config, SeriesSchema schema, double testFraction, Arena arena, ParameterSet parameters) {
         this.kernels = kernels;
@@ -273,17 +284,24 @@ public final class Forecaster implements TaskModel {
      * rows): out[i][h] is the target h+1 rows after ends[i], in the CSV's units.
      */
     public double[][] predict(EncodedSeries series, int[] ends) {
+        runners.checkOpen();
         checkSeries(series);
         double[][] out = new double[ends.length][config.horizon()];
-        int batch = 64;
-        Runner r = runner(batch);
-        for (int from = 0; from < ends.length; from += batch) {
-            int count = Math.min(batch, ends.length - from);
-            Matrix p = r.forward(series, ends, from, count, false, 0);
-            for (int b = 0; b < count; b++) {
-                for (int h = 0; h < config.horizon(); h++) {
-                    out[from + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
+        for (int from = 0; from < ends.length; from += PREDICT_BATCH) {
+            int count = Math.min(PREDICT_BATCH, ends.length - from);
+            // a batch of as many rows as windows: a padding row costs as much as a window
+            Runner r = runners.borrow(count, config.window());
+            try {
+                Matrix p = r.forward(series, ends, from, count, false, 0);
+                for (int b = 0; b < count; b++) {
+                    for (int h = 0; h < config.horizon(); h++) {
+                        out[from + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
+                    }
                 }
+            } catch (IllegalStateException e) {
+                throw runners.failure(e);
+            } finally {
+                runners.giveBack(r);
             }
         }
         return out;
@@ -312,19 +330,23 @@ public final class Forecaster implements TaskModel {
         }
     }
 
-    /** A runner for batches of B windows, reused while B stays the same. */
+    /**
+     * The training runner for batches of B windows, reused while B stays the same (package use:
+     * {@link ForecasterTraining}, one thread). Inference does not use it.
+     */
     Runner runner(int batch) {
+        Runner runner = trainingRunner;
         if (runner == null || runner.batch != batch) {
             if (runner != null) {
                 runner.close();
             }
-            runner = new Runner(batch);
+            runner = trainingRunner = new Runner(batch);
         }
         return runner;
     }
 
-    /** Forward and backward over B windows at a time. Not thread-safe. */
-    final class Runner implements AutoCloseable {
+    /** Forward and backward over B windows at a time; owns its layers and buffers, one thread at a time. */
+    final class Runner implements RunnerPool.Lendable {
         final int batch;
         private final Arena runArena = Arena.ofShared();
         private final StackedLayers layers;
@@ -347,6 +369,16 @@ public final class Forecaster implements TaskModel {
             lengths = new int[batch];
             java.util.Arrays.fill(lengths, window);
             row = new float[width];
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int steps() {
+            return window;
         }
 
         /**
@@ -434,12 +466,18 @@ public final class Forecaster implements TaskModel {
         }
     }
 
+    /**
+     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
+     * still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (runner != null) {
-            runner.close();
-            runner = null;
+        if (runners.shutDown()) {
+            if (trainingRunner != null) {
+                trainingRunner.close();
+                trainingRunner = null;
+            }
+            arena.close();
         }
-        arena.close();
     }
 }

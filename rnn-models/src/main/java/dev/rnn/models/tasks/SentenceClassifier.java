@@ -29,6 +29,11 @@ import java.util.SplittableRandom;
  * PyTorch's layout, {@code head.weight} (C×2D), {@code head.bias} [C], with D the stack's output
  * width. Vocabulary, labels and architecture are in the metadata.
  *
+ * <p>Thread safety: inference ({@link #predict}, {@link #accuracy}) may run on any number of threads
+ * at once on one model; each call borrows layers and buffers of its own, and a call of n inputs runs
+ * at batch n (up to the model's batch size), never padded. Training changes the weights and must not
+ * run beside it.
+ *
  * <pre>{@code
  * try (SentenceClassifier c = SentenceClassifier.load(Kernels.preferred(), Path.of("sentiment.safetensors"))) {
  *     SentenceClassifier.Prediction p = c.predict("The food was great.");   // label "1", probability 0.97
@@ -57,6 +62,9 @@ public final class SentenceClassifier implements TaskModel {
     public record Prediction(String label, double probability) {
     }
 
+    /** Sentences run side by side at most. */
+    private static final int PREDICT_BATCH = 32;
+
     private final Kernels kernels;
     private final Config config;
     private final Vocabulary labels;
@@ -65,8 +73,11 @@ public final class SentenceClassifier implements TaskModel {
     private final RecurrentStack stack;
     private final DenseLayer head;
     private final ParameterSet parameters;
-    private Runner runner;
     private PretrainedEmbeddings.Report pretrained;
+    private Runner trainingRunner;
+    // inference runners, lent one per call so that threads share the model
+    private final RunnerPool<Runner> runners = new RunnerPool<>("SentenceClassifier", RunnerPool.DEFAULT_IDLE,
+            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels, Arena arena, ParameterSet parameters) {
         if (labels.size() < 2) {
@@ -207,24 +218,31 @@ public final class SentenceClassifier implements TaskModel {
 
     /** The most probable label of each text, computed in batches. */
     public List<Prediction> predict(List<String> texts) {
+        runners.checkOpen();
         List<WordFeatures.Encoded> enc = new ArrayList<>();
         for (String t : texts) {
             enc.add(encode(t));
         }
         List<Prediction> out = new ArrayList<>();
-        int batch = 32;
-        for (int i = 0; i < enc.size(); i += batch) {
-            List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + batch));
-            Runner r = runner(batch, part);
-            Matrix probs = r.probabilities(part);
-            for (int b = 0; b < part.size(); b++) {
-                int best = 0;
-                for (int c = 1; c < labels.size(); c++) {
-                    if (probs.get(b, c) > probs.get(b, best)) {
-                        best = c;
+        for (int i = 0; i < enc.size(); i += PREDICT_BATCH) {
+            List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + PREDICT_BATCH));
+            // a batch of as many rows as sentences: a padding row costs as much as a sentence
+            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
+            try {
+                Matrix probs = r.probabilities(part);
+                for (int b = 0; b < part.size(); b++) {
+                    int best = 0;
+                    for (int c = 1; c < labels.size(); c++) {
+                        if (probs.get(b, c) > probs.get(b, best)) {
+                            best = c;
+                        }
                     }
+                    out.add(new Prediction(labels.token(best), probs.get(b, best)));
                 }
-                out.add(new Prediction(labels.token(best), probs.get(b, best)));
+            } catch (IllegalStateException e) {
+                throw runners.failure(e);
+            } finally {
+                runners.giveBack(r);
             }
         }
         return out;
@@ -247,21 +265,25 @@ public final class SentenceClassifier implements TaskModel {
         return (double) right / examples.size();
     }
 
-    /** A runner for B sentences that fits these; reused while it is large enough. */
+    /**
+     * The training runner, for B sentences, that fits these; reused while it is large enough (package
+     * use: {@link SentenceClassifierTraining}, one thread). Inference does not use it.
+     */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
         int steps = SequenceBatch.longest(sentences);
+        Runner runner = trainingRunner;
         if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
             int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
             if (runner != null) {
                 runner.close();
             }
-            runner = new Runner(batch, Math.max(steps, keep));
+            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
         }
         return runner;
     }
 
-    /** Forward (and backward) over a batch of B sentences. */
-    final class Runner implements AutoCloseable {
+    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
+    final class Runner implements RunnerPool.Lendable {
         final int batch;
         final SequenceEncoder encoder;
         private final Arena runArena = Arena.ofShared();
@@ -286,6 +308,16 @@ public final class SentenceClassifier implements TaskModel {
             argmax = new int[batch * width];
             poolDropout = new Dropout(kernels, runArena, config.dropout(), batch, 2 * width);
             loss = new SoftmaxCrossEntropy(kernels, batch);
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int steps() {
+            return encoder.maxSteps;
         }
 
         /**
@@ -369,12 +401,18 @@ public final class SentenceClassifier implements TaskModel {
         }
     }
 
+    /**
+     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
+     * still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (runner != null) {
-            runner.close();
-            runner = null;
+        if (runners.shutDown()) {
+            if (trainingRunner != null) {
+                trainingRunner.close();
+                trainingRunner = null;
+            }
+            arena.close();
         }
-        arena.close();
     }
 }

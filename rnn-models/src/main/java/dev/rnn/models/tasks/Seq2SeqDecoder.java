@@ -14,9 +14,9 @@ import java.util.List;
  * Decoding for a {@link Seq2SeqModel}, one target step at a time over R rows: R sources side by side
  * (greedy), or R hypotheses of one source (beam search). Holds the encoder run for up to
  * {@code maxSource} steps of R rows, a one-step decoder over R rows, their states and attention
- * buffers. Not thread-safe.
+ * buffers. Not thread-safe: the model lends each decoder to one call at a time.
  */
-final class Seq2SeqDecoder implements TokenStepper, AutoCloseable {
+final class Seq2SeqDecoder implements TokenStepper, RunnerPool.Lendable {
 
     static final int GREEDY_BATCH = 64;
 
@@ -95,6 +95,16 @@ final class Seq2SeqDecoder implements TokenStepper, AutoCloseable {
     @Override
     public int rows() {
         return rows;
+    }
+
+    @Override
+    public int batch() {
+        return rows;
+    }
+
+    @Override
+    public int steps() {
+        return maxSource;
     }
 
     /** One decoder step for the given previous tokens (R); returns the logits, R×Vt. */

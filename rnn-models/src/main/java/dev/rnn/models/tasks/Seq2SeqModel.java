@@ -35,6 +35,12 @@ import java.util.Map;
  * <p>Trained with teacher forcing ({@link Seq2SeqTraining}); decoded greedily or with beam search
  * ({@link Seq2SeqDecoder}), up to {@code maxTargetLength} tokens or the end symbol.
  *
+ * <p>Thread safety: inference ({@link #translate}, {@link #translateAll},
+ * {@link #translateWithAttention}, {@link #exactMatch}) may run on any number of threads at once on
+ * one model; each call borrows layers and buffers of its own, and a call of n inputs runs at batch n
+ * (up to the model's batch size), never padded. Training changes the weights and must not run beside
+ * it.
+ *
  * <pre>{@code
  * try (Seq2SeqModel m = Seq2SeqModel.load(Kernels.preferred(), Path.of("dates.safetensors"))) {
  *     String iso = m.translate("March 3rd, 2021", 1);     // "2021-03-03"; beam width 1 is greedy
@@ -85,8 +91,11 @@ public final class Seq2SeqModel implements TaskModel {
     final AttentionLayer.Parameters attention;
     final DenseLayer head;
     private final ParameterSet parameters;
-    private Seq2SeqDecoder greedyDecoder;
     private PretrainedEmbeddings.Report pretrained;
+    // decoders, lent one per call so that threads share the model; source steps rounded up to a
+    // multiple of 64 so that sources of nearby lengths share decoders
+    private final RunnerPool<Seq2SeqDecoder> decoders = new RunnerPool<>("Seq2SeqModel", RunnerPool.DEFAULT_IDLE,
+            (rows, steps) -> new Seq2SeqDecoder(this, rows, (steps + 63) / 64 * 64));
 
     private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target, Arena arena, ParameterSet parameters) {
         for (Vocabulary v : List.of(source, target)) {
@@ -295,45 +304,37 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translations of several texts, decoded as {@code decoding} says (greedy ones in batches; each sample seeded by the decoding's seed). */
     public List<String> translateAll(List<String> texts, Decoding decoding) {
-        int beam = decoding.beam();
+        decoders.checkOpen();
         List<int[]> sources = new ArrayList<>();
         for (String t : texts) {
             sources.add(encodeSource(t));
         }
         List<String> out = new ArrayList<>();
-        if (decoding.sampling()) {
-            Sampler sampler = decoding.sampler();
-            try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, 1, maxLength(sources))) {
-                for (int[] s : sources) {
-                    out.add(text(d.sample(s, sampler)));
+        boolean greedy = !decoding.sampling() && decoding.beam() == 1;
+        Sampler sampler = decoding.sampling() ? decoding.sampler() : null;
+        // greedy decoding runs sources side by side, as many rows as sources (a padding row costs as much
+        // as a source); beam search and sampling run one source at a time over the beam's rows
+        int part = greedy ? Seq2SeqDecoder.GREEDY_BATCH : Math.max(1, sources.size());
+        for (int from = 0; from < sources.size(); from += part) {
+            List<int[]> some = sources.subList(from, Math.min(sources.size(), from + part));
+            Seq2SeqDecoder d = decoders.borrow(greedy ? some.size() : decoding.beam(), maxLength(some));
+            try {
+                if (greedy) {
+                    for (int[] ids : d.greedy(some, null)) {
+                        out.add(text(ids));
+                    }
+                } else {
+                    for (int[] s : some) {
+                        out.add(text(sampler != null ? d.sample(s, sampler) : d.beam(s)));
+                    }
                 }
-            }
-        } else if (beam == 1) {
-            for (int from = 0; from < sources.size(); from += Seq2SeqDecoder.GREEDY_BATCH) {
-                List<int[]> part = sources.subList(from, Math.min(sources.size(), from + Seq2SeqDecoder.GREEDY_BATCH));
-                for (int[] ids : greedy(part)) {
-                    out.add(text(ids));
-                }
-            }
-        } else {
-            try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, beam, maxLength(sources))) {
-                for (int[] s : sources) {
-                    out.add(text(d.beam(s)));
-                }
+            } catch (IllegalStateException e) {
+                throw decoders.failure(e);
+            } finally {
+                decoders.giveBack(d);
             }
         }
         return out;
-    }
-
-    private List<int[]> greedy(List<int[]> sources) {
-        int longest = maxLength(sources);
-        if (greedyDecoder == null || greedyDecoder.maxSource < longest) {
-            if (greedyDecoder != null) {
-                greedyDecoder.close();
-            }
-            greedyDecoder = new Seq2SeqDecoder(this, Seq2SeqDecoder.GREEDY_BATCH, Math.max(longest, 64));
-        }
-        return greedyDecoder.greedy(sources, null);
     }
 
     private static int maxLength(List<int[]> sources) {
@@ -358,14 +359,20 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translates {@code text} greedily, recording attention (the model must have attention). */
     public Attended translateWithAttention(String text) {
+        decoders.checkOpen();
         if (attention == null) {
             throw new IllegalStateException("this model has no attention to show");
         }
         int[] ids = encodeSource(text);
         List<float[]> rows = new ArrayList<>();
         int[] out;
-        try (Seq2SeqDecoder d = new Seq2SeqDecoder(this, 1, ids.length)) {
+        Seq2SeqDecoder d = decoders.borrow(1, ids.length);
+        try {
             out = d.greedy(List.of(ids), rows).get(0);
+        } catch (IllegalStateException e) {
+            throw decoders.failure(e);
+        } finally {
+            decoders.giveBack(d);
         }
         List<String> src = tokenize(config.tokens(), text.strip());
         float[][] w = new float[rows.size()][];
@@ -404,12 +411,14 @@ public final class Seq2SeqModel implements TaskModel {
         return (double) right / pairs.size();
     }
 
+    /**
+     * Frees the weights and the idle decoders; later calls fail with an IllegalStateException, and a
+     * call still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (greedyDecoder != null) {
-            greedyDecoder.close();
-            greedyDecoder = null;
+        if (decoders.shutDown()) {
+            arena.close();
         }
-        arena.close();
     }
 }

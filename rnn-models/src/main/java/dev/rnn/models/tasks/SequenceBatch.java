@@ -32,6 +32,14 @@ final class SequenceBatch {
         return steps;
     }
 
+    /**
+     * The steps a runner is built for to hold sentences of up to {@code steps} words: rounded up to a
+     * multiple of 16, so that sentences of nearby lengths share runners instead of each length making its own.
+     */
+    static int roundedSteps(int steps) {
+        return (Math.max(1, steps) + 15) / 16 * 16;
+    }
+
     /** Lays out {@code sentences} (at most B); word dropout with {@code alpha} when {@code random} is not null. */
     void fill(List<WordFeatures.Encoded> sentences, WordFeatures features, double alpha, SplittableRandom random) {
         if (sentences.size() > batch || sentences.isEmpty()) {

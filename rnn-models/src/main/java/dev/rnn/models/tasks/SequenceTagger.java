@@ -28,6 +28,11 @@ import java.util.SplittableRandom;
  * <p>Tensors: {@code words.weight}, {@code chars.weight}, {@code rnn.*} in PyTorch's layout,
  * {@code head.weight} (K×D), {@code head.bias} [K]. Vocabularies and architecture are in the metadata.
  *
+ * <p>Thread safety: inference ({@link #tag}, {@link #tagAll}, {@link #accuracy}) may run on any number
+ * of threads at once on one model; each call borrows layers and buffers of its own, and a call of n
+ * inputs runs at batch n (up to the model's batch size), never padded. Training changes the weights
+ * and must not run beside it.
+ *
  * <pre>{@code
  * try (SequenceTagger t = SequenceTagger.load(Kernels.preferred(), Path.of("upos.safetensors"))) {
  *     List<String> tags = t.tag(List.of("The", "cat", "sat", "."));   // DET NOUN VERB PUNCT
@@ -52,6 +57,7 @@ public final class SequenceTagger implements TaskModel {
         }
     }
 
+    /** Sentences run side by side at most. */
     private static final int PREDICT_BATCH = 32;
 
     private final Kernels kernels;
@@ -62,8 +68,11 @@ public final class SequenceTagger implements TaskModel {
     private final RecurrentStack stack;
     private final DenseLayer head;
     private final ParameterSet parameters;
-    private Runner runner;
     private PretrainedEmbeddings.Report pretrained;
+    private Runner trainingRunner;
+    // inference runners, lent one per call so that threads share the model
+    private final RunnerPool<Runner> runners = new RunnerPool<>("SequenceTagger", RunnerPool.DEFAULT_IDLE,
+            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags, Arena arena, ParameterSet parameters) {
         if (tags.size() < 1) {
@@ -200,6 +209,7 @@ public final class SequenceTagger implements TaskModel {
 
     /** The tags of each sentence's words, computed in batches. */
     public List<List<String>> tagAll(List<List<String>> sentences) {
+        runners.checkOpen();
         List<WordFeatures.Encoded> enc = new ArrayList<>();
         for (List<String> s : sentences) {
             enc.add(encode(s));
@@ -207,14 +217,21 @@ public final class SequenceTagger implements TaskModel {
         List<List<String>> out = new ArrayList<>();
         for (int from = 0; from < enc.size(); from += PREDICT_BATCH) {
             List<WordFeatures.Encoded> part = enc.subList(from, Math.min(enc.size(), from + PREDICT_BATCH));
-            Runner r = runner(PREDICT_BATCH, part);
-            r.run(part, null, false, 0, false, 0);
-            for (int b = 0; b < part.size(); b++) {
-                List<String> t = new ArrayList<>();
-                for (int i = 0; i < part.get(b).length(); i++) {
-                    t.add(tags.token(r.best(i, b)));
+            // a batch of as many rows as sentences: a padding row costs as much as a sentence
+            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
+            try {
+                r.run(part, null, false, 0, false, 0);
+                for (int b = 0; b < part.size(); b++) {
+                    List<String> t = new ArrayList<>();
+                    for (int i = 0; i < part.get(b).length(); i++) {
+                        t.add(tags.token(r.best(i, b)));
+                    }
+                    out.add(t);
                 }
-                out.add(t);
+            } catch (IllegalStateException e) {
+                throw runners.failure(e);
+            } finally {
+                runners.giveBack(r);
             }
         }
         return out;
@@ -240,20 +257,25 @@ public final class SequenceTagger implements TaskModel {
         return (double) right / total;
     }
 
+    /**
+     * The training runner, for B sentences, that fits these; reused while it is large enough (package
+     * use: {@link SequenceTaggerTraining}, one thread). Inference does not use it.
+     */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
         int steps = SequenceBatch.longest(sentences);
+        Runner runner = trainingRunner;
         if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
             int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
             if (runner != null) {
                 runner.close();
             }
-            runner = new Runner(batch, Math.max(steps, keep));
+            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
         }
         return runner;
     }
 
-    /** Forward (and backward) over a batch of B sentences. */
-    final class Runner implements AutoCloseable {
+    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
+    final class Runner implements RunnerPool.Lendable {
         final int batch;
         final SequenceEncoder encoder;
         private final Arena runArena = Arena.ofShared();
@@ -274,6 +296,16 @@ public final class SequenceTagger implements TaskModel {
             dOut = Matrix.allocate(runArena, rows, width);
             outputDropout = new Dropout(kernels, runArena, config.dropout(), rows, width);
             loss = new SoftmaxCrossEntropy(kernels, rows);
+        }
+
+        @Override
+        public int batch() {
+            return batch;
+        }
+
+        @Override
+        public int steps() {
+            return encoder.maxSteps;
         }
 
         /**
@@ -339,12 +371,18 @@ public final class SequenceTagger implements TaskModel {
         }
     }
 
+    /**
+     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
+     * still running may. Closing again does nothing.
+     */
     @Override
     public void close() {
-        if (runner != null) {
-            runner.close();
-            runner = null;
+        if (runners.shutDown()) {
+            if (trainingRunner != null) {
+                trainingRunner.close();
+                trainingRunner = null;
+            }
+            arena.close();
         }
-        arena.close();
     }
 }
