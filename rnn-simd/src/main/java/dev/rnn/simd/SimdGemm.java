@@ -38,7 +38,8 @@ final class SimdGemm {
     static final int NR = 2 * LANES;
     /**
      * Row blocks of at most this many rows skip packing A and run {@link #kernel1x4} or {@link #kernel2x4}:
-     * one row in a 4-row panel spent three quarters of kernel4's FMAs on padding rows (a batch of one stream).
+     * one row in a 4-row panel spent three quarters of kernel4's FMAs on padding rows. A batch of one
+     * stream of the character LM (LSTM 2×512) took about 185 µs of CPU per step instead of 285.
      */
     static final int FEW_ROWS = 2;
     /**
