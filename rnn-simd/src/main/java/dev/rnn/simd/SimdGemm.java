@@ -36,6 +36,18 @@ final class SimdGemm {
     static final int MR = 12;
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * LANES;
+    /**
+     * Row blocks of at most this many rows skip packing A and run {@link #kernel1x4} or {@link #kernel2x4}:
+     * one row in a 4-row panel spent three quarters of kernel4's FMAs on padding rows. A batch of one
+     * stream of the character LM (LSTM 2×512) took about 185 µs of CPU per step instead of 285.
+     */
+    static final int FEW_ROWS = 2;
+    /**
+     * Column panels that {@link #kernel1x4} and {@link #kernel2x4} run at once: one row against one panel
+     * has two accumulators, each FMA waiting on the last; four panels give eight independent chains,
+     * what two FMA pipes of four cycles' latency need.
+     */
+    static final int PANEL_GROUP = 4;
     /** Depth of a packed block: A and B are packed once per block for k ≤ 512. */
     static final int KC = 512;
     /**
@@ -213,6 +225,10 @@ final class SimdGemm {
                 boolean addToC = accumulate || pc > 0;
                 for (int ic = firstRow; ic < m; ic += rowStep) {
                     int mc = Math.min(MC, m - ic);
+                    if (mc <= FEW_ROWS) {
+                        fewRows(a, b, c, ic, mc, pc, pb, kc, addToC, byColumns, part, parts, ap, tile);
+                        continue;
+                    }
                     packA(a, false, ic, pc, mc, kc, ap, line);
                     for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
                         int nc = Math.min(NC, n - jc);
@@ -228,6 +244,50 @@ final class SimdGemm {
             A_BUFFERS.give(ap);
             TILE_BUFFERS.give(tile);
             LINE_BUFFERS.give(line);
+        }
+    }
+
+    /**
+     * A row block of at most {@link #FEW_ROWS} rows against a prepared B: its rows are copied as they are
+     * (KC apart in {@code ap}, no panel of MR rows to pack and pad), and {@link #kernel1x4} or
+     * {@link #kernel2x4} runs them against {@link #PANEL_GROUP} column panels at once. Every element of C
+     * gets the sums of {@link #panels}, in the same order: from zero over each KS slice of depths, one
+     * FMA per depth, each slice then added into C in turn.
+     */
+    private static void fewRows(Matrix a, Prepared b, Matrix c, int ic, int mc, int pc, int pb, int kc, boolean addToC,
+                                boolean byColumns, int part, int parts, float[] ap, float[] tile) {
+        MemorySegment as = a.segment(), cs = c.segment();
+        for (int r = 0; r < mc; r++) {
+            MemorySegment.copy(as, FLOAT, a.offset(ic + r, pc), ap, r * KC, kc);
+        }
+        int n = c.cols(), group = PANEL_GROUP * NR, panelFloats = NR * kc;
+        for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
+            int nc = Math.min(NC, n - jc), block = jb * b.depthBlocks + pb;
+            float[] bp = b.blocks[block];
+            int bAt = b.starts[block];
+            // groups of panels are dealt out across the whole width, as panels are in preparedBlocks
+            int first = byColumns ? Math.floorMod(part - jc / group, parts) * group : 0;
+            int step = byColumns ? parts * group : group;
+            for (int jr = first; jr < nc; jr += step) {
+                int panels = Math.min(PANEL_GROUP, (nc - jr + NR - 1) / NR);
+                // a group short of panels runs its last panel again in the missing places and keeps nothing of it
+                int b0 = bAt + jr * kc, last = b0 + (panels - 1) * panelFloats;
+                int b1 = Math.min(b0 + panelFloats, last), b2 = Math.min(b0 + 2 * panelFloats, last);
+                int b3 = Math.min(b0 + 3 * panelFloats, last);
+                for (int ps = 0; ps < kc; ps += KS) {
+                    int ks = Math.min(KS, kc - ps), slice = ps * NR;
+                    if (mc == 1) {
+                        kernel1x4(ap, ps, bp, b0 + slice, b1 + slice, b2 + slice, b3 + slice, ks, tile);
+                    } else {
+                        kernel2x4(ap, ps, bp, b0 + slice, b1 + slice, b2 + slice, b3 + slice, ks, tile);
+                    }
+                    boolean add = addToC || ps > 0;
+                    for (int q = 0; q < panels; q++) {
+                        int col = jr + q * NR;
+                        mergeTile(tile, q * mc * NR, cs, c.offset(ic, jc + col), c.stride(), mc, Math.min(NR, nc - col), add);
+                    }
+                }
+            }
         }
     }
 
@@ -377,7 +437,7 @@ final class SimdGemm {
                     } else {
                         kernel4(ap, aAt, bp, bAtPanel, ks, tile);
                     }
-                    mergeTile(tile, c.segment(), c.offset(ic + ir, jc + jr), c.stride(), rows, cols, add);
+                    mergeTile(tile, 0, c.segment(), c.offset(ic + ir, jc + jr), c.stride(), rows, cols, add);
                 }
             }
         }
@@ -861,8 +921,91 @@ final class SimdGemm {
         c31.intoArray(tile, 3 * NR + LANES);
     }
 
-    /** C[0..rows, 0..cols) (+)= tile[0..rows, 0..cols). */
-    private static void mergeTile(float[] tile, MemorySegment cs, long cOff, int ldc, int rows, int cols, boolean addToC) {
+    /**
+     * One row of A (ap[aOff + p]) against four B panels, whose depth-p rows of NR floats start at
+     * b0 + p·NR, …, b3 + p·NR: tile[q·NR + j] for panel q. Each element is {@link #kernel}'s sum, one FMA
+     * per depth in order from zero, so a row gets the same bits here as in a panel of MR rows.
+     */
+    private static void kernel1x4(float[] ap, int aOff, float[] bp, int b0, int b1, int b2, int b3, int kc, float[] tile) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int p = 0, o = 0; p < kc; p++, o += NR) {
+            FloatVector a = FloatVector.broadcast(SPECIES, ap[aOff + p]);
+            c00 = a.fma(FloatVector.fromArray(SPECIES, bp, b0 + o), c00);
+            c01 = a.fma(FloatVector.fromArray(SPECIES, bp, b0 + o + LANES), c01);
+            c10 = a.fma(FloatVector.fromArray(SPECIES, bp, b1 + o), c10);
+            c11 = a.fma(FloatVector.fromArray(SPECIES, bp, b1 + o + LANES), c11);
+            c20 = a.fma(FloatVector.fromArray(SPECIES, bp, b2 + o), c20);
+            c21 = a.fma(FloatVector.fromArray(SPECIES, bp, b2 + o + LANES), c21);
+            c30 = a.fma(FloatVector.fromArray(SPECIES, bp, b3 + o), c30);
+            c31 = a.fma(FloatVector.fromArray(SPECIES, bp, b3 + o + LANES), c31);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + LANES);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    /**
+     * {@link #kernel1x4} for two rows of A, KC apart in {@code ap}: tile[(2q + r)·NR + j] for panel q, row r.
+     */
+    private static void kernel2x4(float[] ap, int aOff, float[] bp, int b0, int b1, int b2, int b3, int kc, float[] tile) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector r000 = z, r001 = z, r010 = z, r011 = z, r020 = z, r021 = z, r030 = z, r031 = z;
+        FloatVector r100 = z, r101 = z, r110 = z, r111 = z, r120 = z, r121 = z, r130 = z, r131 = z;
+        for (int p = 0, o = 0; p < kc; p++, o += NR) {
+            FloatVector a0 = FloatVector.broadcast(SPECIES, ap[aOff + p]);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, ap[aOff + KC + p]);
+            FloatVector v0, v1;
+            v0 = FloatVector.fromArray(SPECIES, bp, b0 + o);
+            v1 = FloatVector.fromArray(SPECIES, bp, b0 + o + LANES);
+            r000 = a0.fma(v0, r000);
+            r001 = a0.fma(v1, r001);
+            r100 = a1.fma(v0, r100);
+            r101 = a1.fma(v1, r101);
+            v0 = FloatVector.fromArray(SPECIES, bp, b1 + o);
+            v1 = FloatVector.fromArray(SPECIES, bp, b1 + o + LANES);
+            r010 = a0.fma(v0, r010);
+            r011 = a0.fma(v1, r011);
+            r110 = a1.fma(v0, r110);
+            r111 = a1.fma(v1, r111);
+            v0 = FloatVector.fromArray(SPECIES, bp, b2 + o);
+            v1 = FloatVector.fromArray(SPECIES, bp, b2 + o + LANES);
+            r020 = a0.fma(v0, r020);
+            r021 = a0.fma(v1, r021);
+            r120 = a1.fma(v0, r120);
+            r121 = a1.fma(v1, r121);
+            v0 = FloatVector.fromArray(SPECIES, bp, b3 + o);
+            v1 = FloatVector.fromArray(SPECIES, bp, b3 + o + LANES);
+            r030 = a0.fma(v0, r030);
+            r031 = a0.fma(v1, r031);
+            r130 = a1.fma(v0, r130);
+            r131 = a1.fma(v1, r131);
+        }
+        r000.intoArray(tile, 0 * NR);
+        r001.intoArray(tile, 0 * NR + LANES);
+        r100.intoArray(tile, 1 * NR);
+        r101.intoArray(tile, 1 * NR + LANES);
+        r010.intoArray(tile, 2 * NR);
+        r011.intoArray(tile, 2 * NR + LANES);
+        r110.intoArray(tile, 3 * NR);
+        r111.intoArray(tile, 3 * NR + LANES);
+        r020.intoArray(tile, 4 * NR);
+        r021.intoArray(tile, 4 * NR + LANES);
+        r120.intoArray(tile, 5 * NR);
+        r121.intoArray(tile, 5 * NR + LANES);
+        r030.intoArray(tile, 6 * NR);
+        r031.intoArray(tile, 6 * NR + LANES);
+        r130.intoArray(tile, 7 * NR);
+        r131.intoArray(tile, 7 * NR + LANES);
+    }
+
+    /** C[0..rows, 0..cols) (+)= tile[at + (0..rows)·NR + (0..cols)]. */
+    private static void mergeTile(float[] tile, int at, MemorySegment cs, long cOff, int ldc, int rows, int cols, boolean addToC) {
         long rowBytes = (long) ldc * Float.BYTES;
         if (rows == MR && cols == NR) {
             // a whole tile, the common case: straight-line code with the branch outside the loop ran
@@ -870,16 +1013,16 @@ final class SimdGemm {
             if (addToC) {
                 for (int r = 0; r < MR; r++) {
                     long o = cOff + r * rowBytes, o1 = o + (long) LANES * Float.BYTES;
-                    FloatVector.fromArray(SPECIES, tile, r * NR).add(FloatVector.fromMemorySegment(SPECIES, cs, o, ORDER))
+                    FloatVector.fromArray(SPECIES, tile, at + r * NR).add(FloatVector.fromMemorySegment(SPECIES, cs, o, ORDER))
                             .intoMemorySegment(cs, o, ORDER);
-                    FloatVector.fromArray(SPECIES, tile, r * NR + LANES).add(FloatVector.fromMemorySegment(SPECIES, cs, o1, ORDER))
+                    FloatVector.fromArray(SPECIES, tile, at + r * NR + LANES).add(FloatVector.fromMemorySegment(SPECIES, cs, o1, ORDER))
                             .intoMemorySegment(cs, o1, ORDER);
                 }
             } else {
                 for (int r = 0; r < MR; r++) {
                     long o = cOff + r * rowBytes;
-                    FloatVector.fromArray(SPECIES, tile, r * NR).intoMemorySegment(cs, o, ORDER);
-                    FloatVector.fromArray(SPECIES, tile, r * NR + LANES).intoMemorySegment(cs, o + (long) LANES * Float.BYTES, ORDER);
+                    FloatVector.fromArray(SPECIES, tile, at + r * NR).intoMemorySegment(cs, o, ORDER);
+                    FloatVector.fromArray(SPECIES, tile, at + r * NR + LANES).intoMemorySegment(cs, o + (long) LANES * Float.BYTES, ORDER);
                 }
             }
             return;
@@ -887,7 +1030,7 @@ final class SimdGemm {
         int bound = SPECIES.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long off = cOff + r * rowBytes;
-            int t = r * NR;
+            int t = at + r * NR;
             int j = 0;
             for (; j < bound; j += LANES) {
                 long o = off + (long) j * Float.BYTES;

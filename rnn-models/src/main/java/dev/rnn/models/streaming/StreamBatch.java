@@ -53,7 +53,7 @@ public final class StreamBatch implements AutoCloseable {
     private final int inputSize;       // I of level 0 (the embedding width for a token model)
     private final int outputSize;      // H of the top level, or V
     private final int[] hiddenStart;   // column of level l's h in the state rows
-    private final Thread owner;
+    private final Thread owner;        // the one thread that may step it, or null for any (one at a time)
     private final Arena arena = Arena.ofShared();
     private final Matrix states;       // maxBatch×(I + ΣH): [x | h_0 | h_1 | …], one row per session
     private final Matrix[] cells;      // per LSTM level maxBatch×H, else null
@@ -63,14 +63,14 @@ public final class StreamBatch implements AutoCloseable {
     private final Matrix[] topRows;    // topRows[n]: the top level's h over the first n rows
     private boolean closed;
 
-    StreamBatch(StreamingModel model, BatchOperands operands, int maxBatch, StepOutput output) {
+    StreamBatch(StreamingModel model, BatchOperands operands, int maxBatch, StepOutput output, boolean confined) {
         this.model = model;
         this.kernels = model.kernels();
         this.operands = operands;
         this.levels = model.levels();
         this.output = output;
         this.maxBatch = maxBatch;
-        this.owner = Thread.currentThread();
+        this.owner = confined ? Thread.currentThread() : null;
         int depth = levels.size();
         this.inputSize = levels.get(0).inputSize();
         this.hiddenStart = new int[depth];
@@ -213,7 +213,7 @@ public final class StreamBatch implements AutoCloseable {
     // ---- checks, all before any state changes ----
 
     private void checkSessions(StreamSession[] sessions, int count) {
-        if (Thread.currentThread() != owner) {
+        if (owner != null && Thread.currentThread() != owner) {
             throw new WrongThreadException("a StreamBatch is used only by the thread that created it (" + owner.getName() + ")");
         }
         if (closed) {

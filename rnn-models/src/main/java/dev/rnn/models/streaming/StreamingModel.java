@@ -224,6 +224,14 @@ public final class StreamingModel implements AutoCloseable {
      * @throws IllegalStateException    when the model is closed
      */
     public StreamBatch newBatch(int maxBatch, StepOutput output) {
+        return newBatch(maxBatch, output, true);
+    }
+
+    /**
+     * As {@link #newBatch(int, StepOutput)}; a batch that is not {@code confined} may be stepped by any
+     * thread, one at a time (its user serializes the steps: {@link StreamBatcher}'s steps run by callers).
+     */
+    StreamBatch newBatch(int maxBatch, StepOutput output, boolean confined) {
         if (closed) {
             throw new IllegalStateException("the streaming model is closed");
         }
@@ -233,7 +241,7 @@ public final class StreamingModel implements AutoCloseable {
         if (output != StepOutput.HIDDEN && head == null) {
             throw new IllegalArgumentException(output + " needs a model with an output layer");
         }
-        return new StreamBatch(this, batchOperands(), maxBatch, output);
+        return new StreamBatch(this, batchOperands(), maxBatch, output, confined);
     }
 
     /** The weights prepared for batched products, made by the first caller (double-checked under this lock). */

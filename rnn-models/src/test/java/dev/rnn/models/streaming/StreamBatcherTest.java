@@ -243,6 +243,57 @@ class StreamBatcherTest {
     }
 
     /**
+     * Steps on idle batchers run on their callers: close() still waits for every step, so no session
+     * changes once it has returned, and every stepping thread then meets "closed". Platform and virtual
+     * threads step as fast as they can, so that steps both queue and run on their callers.
+     */
+    @Property(tries = 10)
+    void noStepRunsAfterClose(@ForAll @IntRange(min = 1, max = 6) int streams, @ForAll @IntRange(min = 1, max = 2) int workers,
+                              @ForAll @IntRange(min = 0, max = 300) int stepsBeforeClose, @ForAll long seed) throws Exception {
+        try (Arena arena = Arena.ofShared(); BatchFixture.Built built = BatchFixture.build(arena, lm(seed, StepOutput.LOGITS))) {
+            StreamBatcher batcher = StreamBatcher.builder(built.model()).workers(workers).build();
+            List<StreamBatcher.BatchedStream> opened = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> ends = java.util.Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch stepped = new CountDownLatch(stepsBeforeClose);
+            for (int s = 0; s < streams; s++) {
+                StreamBatcher.BatchedStream stream = batcher.open();
+                opened.add(stream);
+                Runnable loop = () -> {
+                    float[] out = new float[batcher.outputSize()];
+                    try {
+                        for (int t = 0; ; t++) {
+                            stream.step(t % 29, t % 2 == 0 ? out : null);
+                            stepped.countDown();
+                        }
+                    } catch (Throwable e) {
+                        ends.add(e);
+                    }
+                };
+                threads.add(s % 2 == 0 ? Thread.ofPlatform().start(loop) : Thread.ofVirtual().start(loop));
+            }
+            stepped.await();
+            batcher.close();
+            List<float[]> states = new ArrayList<>();
+            for (StreamBatcher.BatchedStream stream : opened) {
+                states.add(stream.session().hidden(1).toArray());
+            }
+            for (Thread t : threads) {
+                t.join(60_000);
+                assertFalse(t.isAlive(), "a stream still steps 60 s after close");
+            }
+            for (int s = 0; s < streams; s++) {
+                assertArrayEquals(states.get(s), opened.get(s).session().hidden(1).toArray(), "stream " + s + " after close");
+                opened.get(s).close();
+            }
+            assertEquals(streams, ends.size());
+            for (Throwable e : ends) {
+                assertTrue(e instanceof IllegalStateException && e.getMessage().contains("the stream batcher is closed"), e.toString());
+            }
+        }
+    }
+
+    /**
      * A blocking step at steady state allocates nothing, on the stepping thread or the worker (each
      * thread's allocated-bytes counter, after the JIT has compiled the path; one stream, so the worker
      * goes idle and is woken at every step).
