@@ -105,9 +105,9 @@ public final class ConcurrentStreams {
         }
     }
 
-    /** One point: an engine and model at a stream count. meanBatch is null except for rnn-batched. */
+    /** One point: an engine and model at a stream count. meanBatch and meanBatchMicros are null except for rnn-batched. */
     record Result(String engine, String model, int streams, double stepsPerSecond, double p50Micros, double p99Micros,
-                  double p999Micros, double bytesPerStep, Double meanBatch) {
+                  double p999Micros, double bytesPerStep, Double meanBatch, Double meanBatchMicros) {
 
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -122,14 +122,17 @@ public final class ConcurrentStreams {
             if (meanBatch != null) {
                 m.put("meanBatch", meanBatch);
             }
+            if (meanBatchMicros != null) {
+                m.put("meanBatchMicros", meanBatchMicros);
+            }
             return m;
         }
     }
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    private static final String HEADER = String.format("%-15s %-10s %7s %13s %10s %10s %10s %12s %9s",
-            "engine", "model", "streams", "steps/s", "p50 µs", "p99 µs", "p99.9 µs", "bytes/step", "batch");
+    private static final String HEADER = String.format("%-15s %-10s %7s %13s %10s %10s %10s %12s %9s %13s",
+            "engine", "model", "streams", "steps/s", "p50 µs", "p99 µs", "p99.9 µs", "bytes/step", "batch", "batch µs");
 
     private final Options options;
     private final Kernels kernels = Kernels.preferred();
@@ -192,9 +195,10 @@ public final class ConcurrentStreams {
     }
 
     static String row(Result r) {
-        return String.format("%-15s %-10s %7d %13.0f %10.1f %10.1f %10.1f %12.1f %9s", r.engine(), r.model(), r.streams(),
+        return String.format("%-15s %-10s %7d %13.0f %10.1f %10.1f %10.1f %12.1f %9s %13s", r.engine(), r.model(), r.streams(),
                 r.stepsPerSecond(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.bytesPerStep(),
-                r.meanBatch() == null ? "" : String.format("%.1f", r.meanBatch()));
+                r.meanBatch() == null ? "" : String.format("%.1f", r.meanBatch()),
+                r.meanBatchMicros() == null ? "" : String.format("%.1f", r.meanBatchMicros()));
     }
 
     // ---- closed-loop streams on virtual threads ----
@@ -222,7 +226,7 @@ public final class ConcurrentStreams {
     /** What the streams of one run measured, added up. */
     /** completedInWindow and batches: steps completed and batches run between the same two reads (for meanBatch). */
     private record Measured(Histogram latency, long steps, double seconds, long allocated, long completedInWindow,
-                            long batches) {
+                            long batches, long batchNanos) {
     }
 
     /**
@@ -231,8 +235,8 @@ public final class ConcurrentStreams {
      * counted over the window on the given platform threads, or on all threads when {@code threads} is null;
      * batches, when given, is read at the window's edges too.
      */
-    private Measured closedLoop(int streams, StepperFactory factory, List<Thread> threads, LongSupplier batches)
-            throws Exception {
+    private Measured closedLoop(int streams, StepperFactory factory, List<Thread> threads, LongSupplier batches,
+                                LongSupplier batchNanos) throws Exception {
         Window w = new Window();
         Histogram[] histograms = new Histogram[streams];
         long[] steps = new long[streams];
@@ -285,8 +289,10 @@ public final class ConcurrentStreams {
         go.countDown();
         sleepUntil(w.measureFrom);
         long alloc0 = allocated(threads), batches0 = batches == null ? 0 : batches.getAsLong(), completed0 = completed.sum();
+        long nanos0 = batchNanos == null ? 0 : batchNanos.getAsLong();
         sleepUntil(w.end);
         long alloc1 = allocated(threads), batches1 = batches == null ? 0 : batches.getAsLong(), completed1 = completed.sum();
+        long nanos1 = batchNanos == null ? 0 : batchNanos.getAsLong();
         for (Thread t : vts) {
             t.join();
         }
@@ -297,7 +303,8 @@ public final class ConcurrentStreams {
             all.add(histograms[s]);
             total += steps[s];
         }
-        return new Measured(all, total, options.seconds(), alloc1 - alloc0, completed1 - completed0, batches1 - batches0);
+        return new Measured(all, total, options.seconds(), alloc1 - alloc0, completed1 - completed0, batches1 - batches0,
+                nanos1 - nanos0);
     }
 
     private Result rnnBatched(StreamsModel shape, StreamingModel model, int streams) throws Exception {
@@ -322,10 +329,11 @@ public final class ConcurrentStreams {
                     fill(rnd, x);
                     bs.step(x, out);
                 }, bs);
-            }, workers, batcher::batchesRun);
+            }, workers, batcher::batchesRun, batcher::batchNanos);
             // exact but for the batches in flight at the two reads (at most one per worker at each edge)
             double meanBatch = m.completedInWindow() / (double) Math.max(1, m.batches());
-            return result(Engine.RNN_BATCHED, shape, streams, m, meanBatch);
+            double meanBatchMicros = m.batchNanos() / 1e3 / Math.max(1, m.batches());
+            return result(Engine.RNN_BATCHED, shape, streams, m, meanBatch, meanBatchMicros);
         }
     }
 
@@ -343,8 +351,8 @@ public final class ConcurrentStreams {
                 fill(rnd, x);
                 session.step(x, out);
             }, session);
-        }, null, null);
-        return result(Engine.RNN_UNBATCHED, shape, streams, m, null);
+        }, null, null, null);
+        return result(Engine.RNN_UNBATCHED, shape, streams, m, null, null);
     }
 
     private Result ortPerStream(StreamsModel shape, int streams) throws Exception {
@@ -360,8 +368,8 @@ public final class ConcurrentStreams {
                         token[0] = rnd.nextInt(shape.vocabulary);
                         state.step(token, logits);
                     }, state);
-                }, null, null);
-                return result(Engine.ORT_PER_STREAM, shape, streams, m, null);
+                }, null, null, null);
+                return result(Engine.ORT_PER_STREAM, shape, streams, m, null, null);
             }
         }
         try (OrtSharedStep ort = new OrtSharedStep(shape.levels.get(0), 1)) {
@@ -373,8 +381,8 @@ public final class ConcurrentStreams {
                     fill(rnd, x);
                     state.step(x, h);
                 }, state);
-            }, null, null);
-            return result(Engine.ORT_PER_STREAM, shape, streams, m, null);
+            }, null, null, null);
+            return result(Engine.ORT_PER_STREAM, shape, streams, m, null, null);
         }
     }
 
@@ -449,16 +457,16 @@ public final class ConcurrentStreams {
         driver.start();
         driver.join();
         throwIfFailed(failure);
-        return result(Engine.ORT_BATCHED, shape, streams, new Measured(hist, steps[0], options.seconds(), alloc[1] - alloc[0], steps[0], 0), null);
+        return result(Engine.ORT_BATCHED, shape, streams, new Measured(hist, steps[0], options.seconds(), alloc[1] - alloc[0], steps[0], 0, 0), null, null);
     }
 
     // ---- helpers ----
 
-    private static Result result(Engine engine, StreamsModel shape, int streams, Measured m, Double meanBatch) {
+    private static Result result(Engine engine, StreamsModel shape, int streams, Measured m, Double meanBatch, Double meanBatchMicros) {
         Histogram h = m.latency();
         return new Result(engine.id, shape.name, streams, m.steps() / m.seconds(),
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
-                m.steps() == 0 ? 0 : m.allocated() / (double) m.steps(), meanBatch);
+                m.steps() == 0 ? 0 : m.allocated() / (double) m.steps(), meanBatch, meanBatchMicros);
     }
 
     private static Stepper closing(Stepper step, AutoCloseable resource) {

@@ -45,8 +45,10 @@ class ConcurrentStreamsTest {
             Set<String> expected = new TreeSet<>(FIELDS);
             if (r.get("engine").asText().equals("rnn-batched")) {
                 expected.add("meanBatch");
+                expected.add("meanBatchMicros");
                 // steps / batches between two reads; a batch in flight at either read may fall on one side only
                 assertTrue(r.get("meanBatch").asDouble() >= 0.9, r::toString);
+                assertTrue(r.get("meanBatchMicros").asDouble() > 0, r::toString);
             }
             assertEquals(expected, names, r::toString);
             engines.add(r.get("engine").asText());

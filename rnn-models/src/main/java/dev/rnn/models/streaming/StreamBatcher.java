@@ -50,6 +50,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final AtomicIntegerArray idle;   // 1 while worker i is parked, or about to park, on an empty queue
     private final AtomicInteger running;
     private final LongAdder batchesRun = new LongAdder();   // for monitoring: steps run / batches run = mean batch
+    private final LongAdder batchNanos = new LongAdder();   // for monitoring: time in batch steps / batches run = mean batch time
     // a step that finds the batcher idle runs on its caller, in this batch of one (any thread, one at a
     // time: taken and freed through callerBatchState, closed by close()); null when maxWait asks for batches
     private static final int CALLER_BATCH_FREE = 0, CALLER_BATCH_TAKEN = 1, CALLER_BATCH_CLOSED = 2;
@@ -200,6 +201,15 @@ public final class StreamBatcher implements AutoCloseable {
         return batchesRun.sum();
     }
 
+    /**
+     * Nanoseconds spent running batch steps so far, summed over the threads that ran them (the
+     * workers, and callers that stepped an idle batcher themselves): over {@link #batchesRun()}, the
+     * mean time of a batch step. Any thread may read it.
+     */
+    public long batchNanos() {
+        return batchNanos.sum();
+    }
+
     /** A new stream in its initial state (zeros). Close it when done with it. */
     public BatchedStream open() {
         if (closed) {
@@ -270,6 +280,7 @@ public final class StreamBatcher implements AutoCloseable {
                     outs[i] = s.out != null ? s.out : scratch[i];
                 }
                 Throwable failure = null;
+                long t0 = System.nanoTime();
                 try {
                     if (model.takesTokens()) {
                         batch.step(sessions, n, tokens, outs);
@@ -279,6 +290,7 @@ public final class StreamBatcher implements AutoCloseable {
                 } catch (Throwable e) {
                     failure = e;
                 }
+                batchNanos.add(System.nanoTime() - t0);
                 batchesRun.increment();
                 lastBatch = n;
                 // every step taken is completed, whatever happened, so that no caller waits forever
@@ -339,8 +351,9 @@ public final class StreamBatcher implements AutoCloseable {
         }
         taken[0] = first;
         int n = 1;
+        int limit = share(index);
         long deadline = maxWaitNanos > 0 ? System.nanoTime() + maxWaitNanos : 0;
-        while (n < maxBatch) {
+        while (n < limit) {
             BatchedStream next = pending.poll();
             if (next == null && maxWaitNanos > 0 && !closed) {
                 long left = deadline - System.nanoTime();
@@ -360,6 +373,33 @@ public final class StreamBatcher implements AutoCloseable {
             taken[n++] = next;
         }
         return n;
+    }
+
+    /**
+     * How many steps worker {@code index} takes now: all that are pending (up to maxBatch), or, when
+     * other workers are parked, an even share, the rest left for them and one woken. One worker
+     * taking everything while the others wake to a step or two gives batches of very uneven size, and
+     * a stream caught behind a long batch waits for it: even shares keep batches, and latency, level.
+     */
+    private int share(int index) {
+        if (workers.length == 1) {
+            return maxBatch;
+        }
+        int others = 0;
+        for (int i = 0; i < workers.length; i++) {
+            if (i != index && idle.get(i) == 1) {
+                others++;
+            }
+        }
+        if (others == 0) {
+            return maxBatch;
+        }
+        int pendingNow = pending.size() + 1;   // the step already taken included
+        int even = (pendingNow + others) / (others + 1);
+        if (pendingNow > even) {
+            wakeAWorker();
+        }
+        return Math.min(maxBatch, even);
     }
 
     private boolean allWorkersIdle() {
@@ -543,6 +583,7 @@ public final class StreamBatcher implements AutoCloseable {
                 return false;
             }
             RuntimeException failed = null;
+            long t0 = System.nanoTime();
             try {
                 callerSession[0] = session;
                 callerOut[0] = out;
@@ -560,6 +601,7 @@ public final class StreamBatcher implements AutoCloseable {
                 callerSession[0] = null;
                 callerFeatures[0] = null;
                 callerOut[0] = null;
+                batchNanos.add(System.nanoTime() - t0);
                 batchesRun.increment();
                 lastBatch = 1;
                 callerBatchState.set(CALLER_BATCH_FREE);
