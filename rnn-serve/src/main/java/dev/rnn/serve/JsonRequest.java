@@ -51,6 +51,7 @@ final class JsonRequest {
         }
         String s = n.textValue();
         checkLength(name, s.codePointCount(0, s.length()));
+        checkUnicode("'" + name + "'", s);
         return s;
     }
 
@@ -88,6 +89,7 @@ final class JsonRequest {
             }
             total += s.codePointCount(0, s.length());
             checkLength(name, total);
+            checkUnicode("'" + name + "'[" + i + "]", s);
             out.add(s);
         }
         return out;
@@ -114,6 +116,19 @@ final class JsonRequest {
         if (codePoints > limits.maxTextLength()) {
             throw new ApiException(413, "field '" + name + "' has " + codePoints + " characters, more than the limit of "
                     + limits.maxTextLength());
+        }
+    }
+
+    /** JSON escapes can spell half a surrogate pair, which is no character: refused rather than passed to a model. */
+    private static void checkUnicode(String field, String s) {
+        int position = 0;
+        for (int i = 0; i < s.length(); position++) {
+            int cp = s.codePointAt(i);
+            if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) {   // codePointAt returns a surrogate only when unpaired
+                throw ApiException.badRequest(String.format("field %s has a lone surrogate U+%04X at position %d, not a character",
+                        field, cp, position));
+            }
+            i += Character.charCount(cp);
         }
     }
 
