@@ -105,7 +105,12 @@ public final class RnnServer implements AutoCloseable {
 
     /** Starts listening; returns this server. */
     public RnnServer start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {   // the port taken, the host unknown: free what the server built
+            close();
+            throw e;
+        }
         ready = true;
         return this;
     }
