@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = RnnCommand.Version.class,
         description = "Recurrent neural networks on the JDK Vector API.",
-        subcommands = {InfoCommand.class, DemoCommand.class, KernelsCommand.class, ForwardCommand.class, LmCommand.class, ClassifyCommand.class, TagCommand.class, Seq2SeqCommand.class, ForecastCommand.class, NumbersCommand.class, GradflowCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DemoCommand.class, KernelsCommand.class, ForwardCommand.class, LmCommand.class, ClassifyCommand.class, TagCommand.class, Seq2SeqCommand.class, ForecastCommand.class, NumbersCommand.class, GradflowCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class RnnCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,94 @@
+package dev.rnn.cli;
+
+import dev.rnn.models.tasks.ModelFiles;
+import dev.rnn.models.tasks.TaskModel;
+import dev.rnn.serve.RnnServer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnn serve}: the HTTP service over model files until the process is told to stop (SIGTERM,
+ * SIGINT): then it stops accepting, lets requests in flight finish, closes the models and exits 0.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Serve models over HTTP with JSON routes (see docs/serving.md) until SIGTERM or Ctrl-C, which finish"
+                + " the requests in flight and exit 0."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME=FILE",
+            description = "a model file served under NAME (letters, digits, '.', '_', '-'); repeat for several")
+    List<String> models;
+    @Option(names = "--port", defaultValue = "8080", description = "port to listen on, 0 for a free one (default: ${DEFAULT-VALUE})")
+    int port;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String m : models) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || eq == m.length() - 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--model takes NAME=FILE, found '" + m + "'");
+            }
+            if (files.putIfAbsent(m.substring(0, eq), Path.of(m.substring(eq + 1))) != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--model name '" + m.substring(0, eq) + "' is given twice");
+            }
+        }
+        List<TaskModel> opened = new ArrayList<>();
+        try {
+            RnnServer.Builder builder = RnnServer.builder().host(host).port(port);
+            for (Map.Entry<String, Path> e : files.entrySet()) {
+                TaskModel model = ModelFiles.open(e.getValue());   // a bad file is a SafetensorsException naming it
+                opened.add(model);
+                builder.model(e.getKey(), model);
+            }
+            RnnServer server = builder.build().start();
+            PrintWriter out = spec.commandLine().getOut();
+            CountDownLatch modelsClosed = new CountDownLatch(1);
+            // SIGTERM and Ctrl-C run the shutdown hooks: the server stops gracefully there, this thread wakes and
+            // closes the models, and the hook ends the JVM with 0, since the stop went as asked (the JVM's own
+            // exit code after a signal is 128 + its number)
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                try {
+                    modelsClosed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.flush();
+                Runtime.getRuntime().halt(0);
+            }, "rnn-serve-shutdown"));
+            out.printf("serving %s on http://%s:%d%n", String.join(", ", files.keySet()), host, server.port());
+            out.flush();
+            server.awaitStop();
+            closeAll(opened);
+            out.println("stopped");
+            out.flush();
+            modelsClosed.countDown();
+            return 0;
+        } catch (Exception | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<TaskModel> models) {
+        for (TaskModel m : models) {
+            m.close();
+        }
+    }
+}

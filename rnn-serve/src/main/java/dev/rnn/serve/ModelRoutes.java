@@ -1,0 +1,184 @@
+package dev.rnn.serve;
+
+import dev.rnn.models.streaming.TextStream;
+import dev.rnn.models.streaming.TextStreamingModel;
+import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Seq2SeqModel;
+import dev.rnn.models.tasks.SentenceClassifier;
+import dev.rnn.models.tasks.SequenceTagger;
+import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.text.WordTokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The routes on one model: its description, classify, tag, translate and complete. */
+final class ModelRoutes {
+
+    private final Map<String, ServedModel> models;
+    private final RnnServer.Limits limits;
+    private final Map<String, Object> described;   // the answer of GET /v1/models, fixed for the server's life
+
+    ModelRoutes(Map<String, ServedModel> models, RnnServer.Limits limits) {
+        this.models = models;
+        this.limits = limits;
+        List<Object> all = new ArrayList<>();
+        for (ServedModel m : models.values()) {
+            all.add(describe(m));
+        }
+        this.described = Map.of("models", all);
+    }
+
+    ServedModel model(JsonEndpoint.Call call) {
+        String name = call.pathParameter("name");
+        ServedModel m = models.get(name);
+        if (m == null) {
+            throw ApiException.notFound("no model '" + name + "'; this service has " + String.join(", ", models.keySet()));
+        }
+        return m;
+    }
+
+    /** GET /v1/models. */
+    Object list(JsonEndpoint.Call call) {
+        return described;
+    }
+
+    /** POST /v1/models/{name}/classify {"text"}. */
+    Object classify(JsonEndpoint.Call call) {
+        ServedModel served = model(call);
+        SentenceClassifier c = served.as(SentenceClassifier.class, SentenceClassifier.TASK, "classify");
+        String text = call.json().allow("text").nonEmptyText("text");
+        SentenceClassifier.Prediction p = served.lock().call(() -> c.predict(text));
+        return Map.of("label", p.label(), "probability", p.probability());
+    }
+
+    /** POST /v1/models/{name}/tag {"words": [...]} or {"text"}. */
+    Object tag(JsonEndpoint.Call call) {
+        ServedModel served = model(call);
+        SequenceTagger t = served.as(SequenceTagger.class, SequenceTagger.TASK, "tag");
+        JsonRequest json = call.json().allow("words", "text");
+        List<String> words;
+        if (json.has("words") == json.has("text")) {
+            throw ApiException.badRequest("give either 'words' (an array of strings) or 'text' (a string), not "
+                    + (json.has("words") ? "both" : "neither"));
+        } else if (json.has("words")) {
+            words = json.strings("words");
+        } else {
+            words = WordTokenizer.words(json.text("text", true));
+            if (words.isEmpty()) {
+                throw ApiException.badRequest("field 'text' has no words to tag");
+            }
+        }
+        List<String> tags = served.lock().call(() -> t.tag(words));
+        return Map.of("words", words, "tags", tags);
+    }
+
+    /** POST /v1/models/{name}/translate {"text", "beam"}. */
+    Object translate(JsonEndpoint.Call call) {
+        ServedModel served = model(call);
+        Seq2SeqModel m = served.as(Seq2SeqModel.class, Seq2SeqModel.TASK, "translate");
+        JsonRequest json = call.json().allow("text", "beam");
+        String text = json.nonEmptyText("text");
+        int beam = json.integer("beam", 1, 1, limits.maxBeamWidth());
+        String translation = served.lock().call(() -> m.translate(text, beam));
+        return Map.of("translation", translation);
+    }
+
+    /** POST /v1/models/{name}/complete {"prefix", "k", "beam", "length"}. */
+    Object complete(JsonEndpoint.Call call) {
+        ServedModel served = model(call);
+        TextStreamingModel lm = served.text("complete");
+        JsonRequest json = call.json().allow("prefix", "k", "beam", "length");
+        String prefix = json.nonEmptyText("prefix");
+        int k = json.integer("k", Math.min(5, limits.maxBeamWidth()), 1, limits.maxBeamWidth());
+        int beam = json.integer("beam", k, k, limits.maxBeamWidth());
+        int length = json.integer("length", Math.min(20, limits.maxCompletionLength()), 1, limits.maxCompletionLength());
+        try (TextStream s = lm.newStream()) {
+            s.append(prefix);
+            List<TextStream.NextCharacter> next = s.mostLikelyNext(k);
+            List<TextStreamingModel.Completion> found = s.beamSearch(beam, length);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("continuations", completions(found.subList(0, Math.min(k, found.size()))));
+            out.put("next", nextCharacters(next));
+            return out;
+        }
+    }
+
+    static List<Object> completions(List<TextStreamingModel.Completion> found) {
+        List<Object> out = new ArrayList<>(found.size());
+        for (TextStreamingModel.Completion c : found) {
+            out.add(Map.of("text", c.text(), "logProbability", c.logProbability()));
+        }
+        return out;
+    }
+
+    static List<Object> nextCharacters(List<TextStream.NextCharacter> next) {
+        List<Object> out = new ArrayList<>(next.size());
+        for (TextStream.NextCharacter c : next) {
+            out.add(Map.of("character", c.character(), "probability", c.probability()));
+        }
+        return out;
+    }
+
+    /**
+     * What {@code GET /v1/models} says of a model: its name and task, its integer settings ("sizes"),
+     * its other scalar settings, the size of each vocabulary in its metadata, and the routes it answers.
+     */
+    static Map<String, Object> describe(ServedModel served) {
+        Map<String, Object> sizes = new LinkedHashMap<>(), settings = new LinkedHashMap<>(), vocabularies = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : served.model().metadata().entrySet()) {
+            String key = e.getKey(), value = e.getValue();
+            if (key.equals("task")) {
+                continue;
+            }
+            if (value.startsWith("[")) {
+                try {
+                    vocabularies.put(key, Vocabulary.fromJson(value).size());
+                } catch (IllegalArgumentException notAVocabulary) {
+                    settings.put(key, value);
+                }
+            } else if (value.matches("-?[0-9]{1,9}")) {
+                sizes.put(key, Integer.parseInt(value));
+            } else if (!value.startsWith("{")) {
+                settings.put(key, value);
+            }
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("name", served.name());
+        d.put("task", served.model().task());
+        d.put("sizes", sizes);
+        d.put("settings", settings);
+        d.put("vocabularies", vocabularies);
+        List<String> routes = new ArrayList<>();
+        switch (served.model()) {
+            case CharLanguageModel lm -> {
+                d.put("vocabularySize", lm.vocabulary().size());
+                try (TextStream s = served.text("streams").newStream()) {
+                    d.put("streamStateFloats", s.stateSize());
+                }
+                routes.add("complete");
+                routes.add("streams");
+            }
+            case SentenceClassifier c -> {
+                d.put("vocabularySize", vocabularies.getOrDefault("words", 0));
+                d.put("labels", c.labels().tokens());
+                routes.add("classify");
+            }
+            case SequenceTagger t -> {
+                d.put("vocabularySize", vocabularies.getOrDefault("words", 0));
+                d.put("tags", t.tags().tokens());
+                routes.add("tag");
+            }
+            case Seq2SeqModel m -> {
+                d.put("vocabularySize", m.sourceVocabulary().size());
+                d.put("targetVocabularySize", m.targetVocabulary().size());
+                routes.add("translate");
+            }
+            default -> {
+            }
+        }
+        d.put("routes", routes);
+        return d;
+    }
+}

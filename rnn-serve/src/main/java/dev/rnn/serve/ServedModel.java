@@ -1,0 +1,66 @@
+package dev.rnn.serve;
+
+import dev.rnn.core.PackedMatrix;
+import dev.rnn.models.streaming.TextStreamingModel;
+import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.TaskModel;
+
+/**
+ * One model the service answers for under {@code name}: the task model, the lock its inference calls
+ * take (see {@link ModelLock}), and for a character language model its shared text form, built once
+ * at start and closed with the server.
+ */
+final class ServedModel implements AutoCloseable {
+
+    private final String name;
+    private final TaskModel model;
+    private final ModelLock lock = new ModelLock();
+    private final TextStreamingModel text;   // null unless model is a CharLanguageModel
+
+    ServedModel(String name, TaskModel model) {
+        this.name = name;
+        this.model = model;
+        this.text = model instanceof CharLanguageModel lm ? lm.textStreaming(PackedMatrix.Format.F32) : null;
+    }
+
+    String name() {
+        return name;
+    }
+
+    TaskModel model() {
+        return model;
+    }
+
+    ModelLock lock() {
+        return lock;
+    }
+
+    /** The model as a {@code type}, or a 400 naming both tasks when it is another kind. */
+    <T extends TaskModel> T as(Class<T> type, String taskNeeded, String route) {
+        if (!type.isInstance(model)) {
+            throw ApiException.badRequest("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
+                    + taskNeeded + " model");
+        }
+        return type.cast(model);
+    }
+
+    /** The language model's text form, or a 400 when this is not a character language model. */
+    TextStreamingModel text(String route) {
+        if (text == null) {
+            throw ApiException.badRequest("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
+                    + CharLanguageModel.TASK + " model");
+        }
+        return text;
+    }
+
+    boolean isLanguageModel() {
+        return text != null;
+    }
+
+    @Override
+    public void close() {
+        if (text != null) {
+            text.close();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.rnn.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn.models.tasks.SentenceClassifier;
+import dev.rnn.models.tasks.TaskModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of seeded malformed requests: every one is answered 4xx with a JSON body
+ * {@code {"error": "..."}}, and the server answers valid requests correctly afterwards.
+ */
+class BadRequestTest {
+
+    private static final int REQUESTS = 3000;
+    private static final RnnServer.Limits LIMITS = RnnServerTest.LIMITS;
+
+    /** One malformed request: method, path, body (null for none). */
+    record Bad(String method, String path, byte[] body, String what) {
+        static Bad of(String method, String path, String body, String what) {
+            return new Bad(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), what);
+        }
+    }
+
+    @Test
+    void everyMalformedRequestIsA4xxWithAJsonErrorAndTheServerGoesOn() throws Exception {
+        Path dir = Files.createTempDirectory("rnn-serve-bad");
+        Map<String, TaskModel> models = ServedModels.openAll(dir);
+        try (RnnServer server = RnnServer.builder().models(models).limits(LIMITS).build().start();
+             Http http = new Http(server.port())) {
+            Http.Answer opened = http.post("/v1/models/lm/streams", Map.of("prefix", "the"));
+            assertEquals(201, opened.status(), opened.body());
+            String stream = opened.json().get("id").asText();
+            Random r = new Random(20261205);
+            for (int i = 0; i < REQUESTS; i++) {
+                Bad bad = bad(r, stream);
+                Http.Answer a = http.send(bad.method(), bad.path(), bad.body());
+                String seen = i + ": " + bad.what() + " " + bad.method() + " " + bad.path() + " -> " + a.status() + " " + a.body();
+                assertTrue(a.status() >= 400 && a.status() < 500, seen);
+                assertTrue(a.json() != null && a.json().isObject() && a.json().get("error") != null && a.json().get("error").isTextual()
+                        && !a.json().get("error").asText().isBlank(), seen);
+            }
+            // still serving, and correctly
+            SentenceClassifier c = (SentenceClassifier) models.get("sentiment");
+            Http.Answer ok = http.post("/v1/models/sentiment/classify", Map.of("text", "the food was great"));
+            assertEquals(200, ok.status(), ok.body());
+            assertEquals(c.predict("the food was great").label(), ok.json().get("label").asText());
+            assertEquals(c.predict("the food was great").probability(), ok.json().get("probability").asDouble());
+            Http.Answer appended = http.post("/v1/streams/" + stream + "/append", Map.of("text", " cat", "top", 2));
+            assertEquals(200, appended.status(), appended.body());
+            assertEquals(200, http.get("/health/ready").status());
+        } finally {
+            for (TaskModel m : models.values()) {
+                m.close();
+            }
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    /** Not a text to classify: other JSON types, an empty or blank string, a lone surrogate, punctuation-free nothing. */
+    private static final String[] VALUES = {"null", "true", "1", "-3", "1.5", "1e400", "\"\"", "\"   \"", "[]", "[\"a\"]", "{}",
+            "{\"a\":1}", "99999999999999999999", "0", "\"\\ud800\"", "\"a\\udc00b\""};
+
+    /** A request that must be refused; each kind names the rule it breaks. */
+    static Bad bad(Random r, String stream) {
+        String streamPath = "/v1/streams/" + stream;
+        return switch (r.nextInt(16)) {
+            case 0 -> Bad.of("POST", route(r), malformedJson(r), "malformed JSON");
+            case 1 -> new Bad("POST", route(r), randomBytes(r), "random bytes");
+            case 2 -> Bad.of("POST", "/v1/models/sentiment/classify", "{\"text\":" + pick(r, VALUES) + "}", "text of a wrong type or empty");
+            case 3 -> Bad.of("POST", route(r), "{}", "missing fields");
+            case 4 -> Bad.of("POST", route(r), "{\"text\":\"" + "a".repeat(LIMITS.maxBodyBytes() + r.nextInt(20_000)) + "\"}", "oversized body");
+            case 5 -> Bad.of("POST", "/v1/models/lm/complete", "{\"prefix\":\"" + "a".repeat(LIMITS.maxTextLength() + 1 + r.nextInt(100)) + "\"}",
+                    "text too long");
+            case 6 -> Bad.of("POST", r.nextBoolean() ? "/v1/models/lm/complete" : streamPath + "/append",
+                    "{\"" + (r.nextBoolean() ? "prefix" : "text") + "\":\"the" + pick(r, "z", "Q", "é", "😀", "\\u0000", "\\ud800") + "\"}",
+                    "a character outside the vocabulary");
+            case 7 -> Bad.of(pick(r, "POST", "GET", "PUT", "DELETE"), "/v1/models/" + unknownName(r) + pick(r, "/classify", "/tag", "/translate",
+                    "/complete", "/streams", ""), "{\"text\":\"a\"}", "unknown model or route");
+            case 8 -> Bad.of(pick(r, "POST", "GET", "PUT", "DELETE"), "/v1/streams/" + HexFormat.of().formatHex(randomBytes(r, 16))
+                    + pick(r, "/append", "/state", ""), r.nextBoolean() ? null : "{\"text\":\"a\"}", "unknown stream");
+            case 9 -> Bad.of("POST", "/v1/models/lm/complete", "{\"prefix\":\"the\",\"" + pick(r, "k", "beam", "length") + "\":"
+                    + pick(r, "0", "-1", "31", "1000000", "2.5", "\"3\"", "true", "[2]", "1e3") + "}", "k, beam or length past the limits");
+            case 10 -> Bad.of("POST", "/v1/models/lm/complete", "{\"prefix\":\"the\",\"k\":3,\"beam\":2}", "a beam narrower than k");
+            case 11 -> Bad.of("POST", "/v1/models/reverse/translate", "{\"text\":\"abc\",\"beam\":" + pick(r, "0", "5", "-2", "\"1\"", "1.0001", "null,\"x\":1")
+                    + "}", "a beam past the limit");
+            case 12 -> Bad.of("POST", "/v1/models/tagger/tag", pick(r, "{\"words\":[]}", "{\"words\":[\"\"]}", "{\"words\":[\" \"]}",
+                    "{\"words\":[1,2]}", "{\"words\":\"the cat\"}", "{\"words\":[\"a\"],\"text\":\"a\"}", "{\"text\":\"  \"}",
+                    "{\"words\":[[\"a\"]]}", "{\"text\":\"...\",\"tags\":[]}"), "words of the wrong shape");
+            case 13 -> Bad.of("POST", "/v1/models/" + pick(r, "lm", "sentiment", "tagger", "reverse") + pick(r, "/classify", "/tag", "/translate",
+                    "/complete", "/streams"), "{\"text\":\"a\",\"prefix\":\"a\"}", "a route the model's task does not answer, or unknown fields");
+            case 14 -> Bad.of("PUT", streamPath + "/state", pick(r, "{\"state\":\"not base64!\"}", "{\"state\":\"AAAA\"}", "{\"state\":1}",
+                    "{\"state\":\"\"}", "{\"model\":\"sentiment\",\"state\":\"AAAA\"}", "{}"), "a state of the wrong size or form");
+            default -> Bad.of(pick(r, "GET", "DELETE", "PATCH"), pick(r, "/v1/models/lm/complete", "/v1/models/sentiment/classify",
+                    "/v1/streams", "/", "/health", "/v2/models", "/v1/models/lm/streams"), null, "a method or path without a route");
+        };
+    }
+
+    private static String route(Random r) {
+        return pick(r, "/v1/models/lm/complete", "/v1/models/sentiment/classify", "/v1/models/tagger/tag", "/v1/models/reverse/translate");
+    }
+
+    /** A valid body cut short, with a byte changed into a JSON structural character, or with trailing garbage. */
+    private static String malformedJson(Random r) {
+        String valid = pick(r, "{\"text\":\"the food\"}", "{\"prefix\":\"the\",\"k\":2}", "{\"words\":[\"the\",\"cat\"]}");
+        return switch (r.nextInt(5)) {
+            case 0 -> valid.substring(0, r.nextInt(valid.length()));
+            case 1 -> valid + pick(r, "}", "x", ",", "{}", "[");
+            case 2 -> valid.replaceFirst(":", pick(r, "", "::", ";", "="));
+            case 3 -> "{" + "[".repeat(100 + r.nextInt(2000));
+            default -> valid.replace("\"text\"", "text").replace("\"prefix\"", "'prefix'").replace("\"words\"", "words");
+        };
+    }
+
+    private static byte[] randomBytes(Random r) {
+        return randomBytes(r, r.nextInt(64));
+    }
+
+    private static byte[] randomBytes(Random r, int n) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private static String unknownName(Random r) {
+        StringBuilder s = new StringBuilder();
+        String chars = "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+        for (int i = 0, n = 1 + r.nextInt(12); i < n; i++) {
+            s.append(chars.charAt(r.nextInt(chars.length())));
+        }
+        String name = s.toString();
+        return List.of("lm", "sentiment", "tagger", "reverse").contains(name) ? name + "x" : name;
+    }
+
+    @SafeVarargs
+    private static <T> T pick(Random r, T... options) {
+        return options[r.nextInt(options.length)];
+    }
+}

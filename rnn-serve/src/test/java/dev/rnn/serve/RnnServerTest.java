@@ -1,0 +1,225 @@
+package dev.rnn.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rnn.models.streaming.TextStream;
+import dev.rnn.models.streaming.TextStreamingModel;
+import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Seq2SeqModel;
+import dev.rnn.models.tasks.SentenceClassifier;
+import dev.rnn.models.tasks.SequenceTagger;
+import dev.rnn.models.tasks.TaskModel;
+import dev.rnn.core.PackedMatrix;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Each route's happy path over a real socket, with answers equal to calling the library directly. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RnnServerTest {
+
+    static final RnnServer.Limits LIMITS = new RnnServer.Limits(4096, 200, 4, 30, 3, Duration.ofMinutes(1));
+
+    Path dir;
+    Map<String, TaskModel> models;
+    final AtomicLong clock = new AtomicLong();
+    RnnServer server;
+    Http http;
+    TextStreamingModel lm;   // the library's own text form, to compare with
+
+    @BeforeAll
+    void start() throws Exception {
+        dir = Files.createTempDirectory("rnn-serve-test");
+        models = ServedModels.openAll(dir);
+        server = RnnServer.builder().models(models).limits(LIMITS).clock(clock::get).build().start();
+        http = new Http(server.port());
+        lm = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        http.close();
+        server.close();
+        lm.close();
+        for (TaskModel m : models.values()) {
+            m.close();
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    @Test
+    void listsEveryModelWithItsTaskSizesAndVocabulary() throws Exception {
+        Http.Answer a = http.get("/v1/models");
+        assertEquals(200, a.status(), a.body());
+        JsonNode list = a.json().get("models");
+        assertEquals(4, list.size());
+        CharLanguageModel charLm = (CharLanguageModel) models.get("lm");
+        JsonNode first = list.get(0);
+        assertEquals("lm", first.get("name").asText());
+        assertEquals("char-lm", first.get("task").asText());
+        assertEquals(charLm.vocabulary().size(), first.get("vocabularySize").asInt());
+        assertEquals(12, first.get("sizes").get("hidden").asInt());
+        assertEquals(6, first.get("sizes").get("embedding").asInt());
+        try (TextStream s = lm.newStream()) {
+            assertEquals(s.stateSize(), first.get("streamStateFloats").asInt());
+        }
+        assertEquals(List.of("sentence-classifier", "sequence-tagger", "seq2seq"),
+                List.of(list.get(1).get("task").asText(), list.get(2).get("task").asText(), list.get(3).get("task").asText()));
+        assertEquals(((SentenceClassifier) models.get("sentiment")).labels().tokens(), strings(list.get(1).get("labels")));
+        assertEquals(((SequenceTagger) models.get("tagger")).tags().tokens(), strings(list.get(2).get("tags")));
+        assertEquals(((Seq2SeqModel) models.get("reverse")).sourceVocabulary().size(), list.get(3).get("vocabularySize").asInt());
+    }
+
+    @Test
+    void classifiesAsTheLibraryDoes() throws Exception {
+        SentenceClassifier c = (SentenceClassifier) models.get("sentiment");
+        for (String text : List.of("the food was great", "awful!", "Ünïcödé words and numbers 42")) {
+            Http.Answer a = http.post("/v1/models/sentiment/classify", Map.of("text", text));
+            assertEquals(200, a.status(), a.body());
+            SentenceClassifier.Prediction p = c.predict(text);
+            assertEquals(p.label(), a.json().get("label").asText());
+            assertEquals(p.probability(), a.json().get("probability").asDouble());
+        }
+    }
+
+    @Test
+    void tagsWordsOrTextAsTheLibraryDoes() throws Exception {
+        SequenceTagger t = (SequenceTagger) models.get("tagger");
+        List<String> words = List.of("the", "dog", "sees", "Bob", ".");
+        Http.Answer a = http.post("/v1/models/tagger/tag", Map.of("words", words));
+        assertEquals(200, a.status(), a.body());
+        assertEquals(t.tag(words), strings(a.json().get("tags")));
+        Http.Answer b = http.post("/v1/models/tagger/tag", Map.of("text", "The dog doesn't see Bob."));
+        assertEquals(200, b.status(), b.body());
+        List<String> split = List.of("The", "dog", "does", "n't", "see", "Bob", ".");
+        assertEquals(split, strings(b.json().get("words")));
+        assertEquals(t.tag(split), strings(b.json().get("tags")));
+    }
+
+    @Test
+    void translatesAsTheLibraryDoes() throws Exception {
+        Seq2SeqModel m = (Seq2SeqModel) models.get("reverse");
+        for (int beam = 1; beam <= LIMITS.maxBeamWidth(); beam++) {
+            Http.Answer a = http.post("/v1/models/reverse/translate", Map.of("text", "abcde", "beam", beam));
+            assertEquals(200, a.status(), a.body());
+            assertEquals(m.translate("abcde", beam), a.json().get("translation").asText());
+        }
+    }
+
+    @Test
+    void completesAsTheLibraryDoes() throws Exception {
+        Http.Answer a = http.post("/v1/models/lm/complete", Map.of("prefix", "the c", "k", 3, "beam", 4, "length", 7));
+        assertEquals(200, a.status(), a.body());
+        try (TextStream s = lm.newStream()) {
+            s.append("the c");
+            List<TextStreamingModel.Completion> best = s.beamSearch(4, 7);
+            JsonNode got = a.json().get("continuations");
+            assertEquals(3, got.size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(best.get(i).text(), got.get(i).get("text").asText());
+                assertEquals(best.get(i).logProbability(), got.get(i).get("logProbability").asDouble());
+            }
+            assertNext(s.mostLikelyNext(3), a.json().get("next"));
+        }
+    }
+
+    @Test
+    void streamsAppendSaveRestoreAndDeleteAsTheLibraryDoes() throws Exception {
+        Http.Answer opened = http.post("/v1/models/lm/streams", Map.of("prefix", "the ", "top", 4));
+        assertEquals(201, opened.status(), opened.body());
+        String id = opened.json().get("id").asText();
+        try (TextStream s = lm.newStream(); TextStream fork = lm.newStream()) {
+            s.append("the ");
+            assertNext(s.mostLikelyNext(4), opened.json().get("next"));
+
+            Http.Answer appended = http.post("/v1/streams/" + id + "/append", Map.of("text", "cat", "top", 5));
+            assertEquals(200, appended.status(), appended.body());
+            s.append("cat");
+            assertNext(s.mostLikelyNext(5), appended.json().get("next"));
+
+            Http.Answer saved = http.get("/v1/streams/" + id + "/state");
+            assertEquals(200, saved.status(), saved.body());
+            assertEquals(s.stateSize(), saved.json().get("floats").asInt());
+
+            // a second stream, empty, takes the saved state and then continues exactly as the first would
+            Http.Answer other = http.send("POST", "/v1/models/lm/streams", (String) null);
+            assertEquals(201, other.status(), other.body());
+            String otherId = other.json().get("id").asText();
+            Http.Answer restored = http.send("PUT", "/v1/streams/" + otherId + "/state", saved.body());
+            assertEquals(200, restored.status(), restored.body());
+            Http.Answer next = http.post("/v1/streams/" + otherId + "/append", Map.of("text", " sat", "top", 3));
+            fork.copyStateFrom(s);
+            fork.append(" sat");
+            assertNext(fork.mostLikelyNext(3), next.json().get("next"));
+
+            assertEquals(200, http.send("DELETE", "/v1/streams/" + id, (String) null).status());
+            assertEquals(200, http.send("DELETE", "/v1/streams/" + otherId, (String) null).status());
+            Http.Answer gone = http.post("/v1/streams/" + id + "/append", Map.of("text", "a"));
+            assertEquals(404, gone.status(), gone.body());
+            assertTrue(gone.json().get("error").asText().contains(id), gone.body());
+        }
+    }
+
+    @Test
+    void streamsAreBoundedByCountAndIdleTime() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i <= LIMITS.maxStreams(); i++) {
+            Http.Answer a = http.post("/v1/models/lm/streams", Map.of("prefix", "a"));
+            assertEquals(201, a.status(), a.body());
+            ids.add(a.json().get("id").asText());
+            if (i == 1) {   // using the first stream makes the second the least recently used
+                assertEquals(200, http.post("/v1/streams/" + ids.get(0) + "/append", Map.of("text", "t")).status());
+            }
+        }
+        assertTrue(server.openStreams() <= LIMITS.maxStreams());
+        assertEquals(404, http.post("/v1/streams/" + ids.get(1) + "/append", Map.of("text", "a")).status(), "the least recently used is closed");
+        assertEquals(200, http.post("/v1/streams/" + ids.get(0) + "/append", Map.of("text", "a")).status());
+        clock.addAndGet(LIMITS.streamIdleTimeout().toNanos());
+        for (String id : ids) {
+            Http.Answer a = http.post("/v1/streams/" + id + "/append", Map.of("text", "a"));
+            assertEquals(404, a.status(), a.body());
+        }
+        assertEquals(0, server.openStreams());
+    }
+
+    @Test
+    void healthIsLiveAndReady() throws Exception {
+        Http.Answer live = http.get("/health/live");
+        assertEquals(200, live.status());
+        assertEquals("UP", live.json().get("status").asText());
+        Http.Answer ready = http.get("/health/ready");
+        assertEquals(200, ready.status());
+        assertEquals("UP", ready.json().get("status").asText());
+        assertFalse(ready.json().has("error"));
+    }
+
+    static void assertNext(List<TextStream.NextCharacter> expected, JsonNode got) {
+        assertEquals(expected.size(), got.size(), got.toString());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).character(), got.get(i).get("character").asText());
+            assertEquals(expected.get(i).probability(), got.get(i).get("probability").floatValue());
+        }
+    }
+
+    static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.rnn.serve;
+
+import dev.rnn.core.cells.CellKind;
+import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.io.SafetensorsWriter;
+import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.ModelFiles;
+import dev.rnn.models.tasks.Seq2SeqModel;
+import dev.rnn.models.tasks.SentenceClassifier;
+import dev.rnn.models.tasks.SequenceTagger;
+import dev.rnn.models.tasks.TaskModel;
+import dev.rnn.models.text.LabelledSentence;
+import dev.rnn.models.text.TaggedSentence;
+import dev.rnn.models.text.TextPair;
+import dev.rnn.models.text.Vocabulary;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Tiny untrained models of each served task, written to files and opened for inference as the service opens them. */
+final class ServedModels {
+
+    /** The language model's characters: anything else is outside its vocabulary. */
+    static final String LM_TEXT = "the cat sat on a mat. a dog ate the hat.";
+
+    private ServedModels() {
+    }
+
+    /** lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq), opened from files in {@code dir}. */
+    static Map<String, TaskModel> openAll(Path dir) throws Exception {
+        Kernels k = Kernels.preferred();
+        Map<String, TaskModel> out = new LinkedHashMap<>();
+        try (CharLanguageModel lm = CharLanguageModel.create(k, new CharLanguageModel.Config(CellKind.LSTM, 6, 12, 1, 0),
+                Vocabulary.ofCharacters(LM_TEXT), 3)) {
+            out.put("lm", reopen(dir, "lm", lm.metadata(), lm.parameters()));
+        }
+        try (SentenceClassifier c = SentenceClassifier.create(k, new SentenceClassifier.Config(CellKind.GRU, 6, 4, 32, 6, 1, true, 0, 0),
+                sentiment(), 2)) {
+            out.put("sentiment", reopen(dir, "sentiment", c.metadata(), c.parameters()));
+        }
+        try (SequenceTagger t = SequenceTagger.create(k, new SequenceTagger.Config(CellKind.LSTM, 6, 4, 32, 6, 1, 0, 0), tagged(), 5)) {
+            out.put("tagger", reopen(dir, "tagger", t.metadata(), t.parameters()));
+        }
+        try (Seq2SeqModel m = Seq2SeqModel.create(k, new Seq2SeqModel.Config(CellKind.GRU, 6, 8, 1, false, Seq2SeqModel.Attention.DOT,
+                false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), reversals(), 4)) {
+            out.put("reverse", reopen(dir, "reverse", m.metadata(), m.parameters()));
+        }
+        return out;
+    }
+
+    private static TaskModel reopen(Path dir, String name, Map<String, String> metadata, dev.rnn.models.training.ParameterSet p)
+            throws Exception {
+        Path file = dir.resolve(name + ".safetensors");
+        SafetensorsWriter w = new SafetensorsWriter().metadata(metadata);
+        p.writeTo(w, "");
+        w.write(file);
+        return ModelFiles.open(file);
+    }
+
+    static List<LabelledSentence> sentiment() {
+        return List.of(new LabelledSentence("the food was great", "pos"), new LabelledSentence("a lovely plot", "pos"),
+                new LabelledSentence("the service was awful", "neg"), new LabelledSentence("a boring movie", "neg"));
+    }
+
+    static List<TaggedSentence> tagged() {
+        return List.of(new TaggedSentence(List.of("the", "cat", "sees", "Anna", "."), List.of("DET", "NOUN", "VERB", "PROPN", "PUNCT")),
+                new TaggedSentence(List.of("a", "big", "dog", "runs", "."), List.of("DET", "ADJ", "NOUN", "VERB", "PUNCT")));
+    }
+
+    static List<TextPair> reversals() {
+        Random r = new Random(4);
+        List<TextPair> out = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            StringBuilder s = new StringBuilder();
+            for (int j = 0, n = 1 + r.nextInt(5); j < n; j++) {
+                s.append((char) ('a' + r.nextInt(6)));
+            }
+            out.add(new TextPair(s.toString(), new StringBuilder(s).reverse().toString()));
+        }
+        return out;
+    }
+}
