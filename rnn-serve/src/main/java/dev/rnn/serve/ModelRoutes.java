@@ -49,7 +49,7 @@ final class ModelRoutes {
         ServedModel served = model(call);
         SentenceClassifier c = served.as(SentenceClassifier.class, SentenceClassifier.TASK, "classify");
         String text = call.json().allow("text").nonEmptyText("text");
-        SentenceClassifier.Prediction p = served.lock().call(() -> c.predict(text));
+        SentenceClassifier.Prediction p = c.predict(text);
         return Map.of("label", p.label(), "probability", p.probability());
     }
 
@@ -70,7 +70,7 @@ final class ModelRoutes {
                 throw ApiException.badRequest("field 'text' has no words to tag");
             }
         }
-        List<String> tags = served.lock().call(() -> t.tag(words));
+        List<String> tags = t.tag(words);
         return Map.of("words", words, "tags", tags);
     }
 
@@ -81,7 +81,7 @@ final class ModelRoutes {
         JsonRequest json = call.json().allow("text", "beam");
         String text = json.nonEmptyText("text");
         int beam = json.integer("beam", 1, 1, limits.maxBeamWidth());
-        String translation = served.lock().call(() -> m.translate(text, beam));
+        String translation = m.translate(text, beam);
         return Map.of("translation", translation);
     }
 

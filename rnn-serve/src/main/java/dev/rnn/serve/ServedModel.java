@@ -6,15 +6,14 @@ import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.tasks.TaskModel;
 
 /**
- * One model the service answers for under {@code name}: the task model, the lock its inference calls
- * take (see {@link ModelLock}), and for a character language model its shared text form, built once
- * at start and closed with the server.
+ * One model the service answers for under {@code name}: the task model, whose inference calls any
+ * number of request threads make at once, and for a character language model its shared text form,
+ * built once at start and closed with the server.
  */
 final class ServedModel implements AutoCloseable {
 
     private final String name;
     private final TaskModel model;
-    private final ModelLock lock = new ModelLock();
     private final TextStreamingModel text;   // null unless model is a CharLanguageModel
 
     ServedModel(String name, TaskModel model) {
@@ -29,10 +28,6 @@ final class ServedModel implements AutoCloseable {
 
     TaskModel model() {
         return model;
-    }
-
-    ModelLock lock() {
-        return lock;
     }
 
     /** The model as a {@code type}, or a 400 naming both tasks when it is another kind. */
