@@ -49,8 +49,13 @@ final class ModelRoutes {
         ServedModel served = model(call);
         SentenceClassifier c = served.as(SentenceClassifier.class, SentenceClassifier.TASK, "classify");
         String text = call.json().allow("text").nonEmptyText("text");
-        SentenceClassifier.Prediction p = c.predict(text);
-        return Map.of("label", p.label(), "probability", p.probability());
+        List<SentenceClassifier.Prediction> all = c.labelProbabilities(text);
+        List<Map<String, Object>> labels = new java.util.ArrayList<>(all.size());
+        for (SentenceClassifier.Prediction p : all) {
+            labels.add(Map.of("label", p.label(), "probability", p.probability()));
+        }
+        // the best label first, as before, then every label with its probability
+        return Map.of("label", all.get(0).label(), "probability", all.get(0).probability(), "labels", labels);
     }
 
     /** POST /v1/models/{name}/tag {"words": [...]} or {"text"}. */

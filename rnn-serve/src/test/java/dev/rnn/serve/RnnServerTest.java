@@ -95,6 +95,16 @@ class RnnServerTest {
             SentenceClassifier.Prediction p = c.predict(text);
             assertEquals(p.label(), a.json().get("label").asText());
             assertEquals(p.probability(), a.json().get("probability").asDouble());
+            List<SentenceClassifier.Prediction> all = c.labelProbabilities(text);
+            assertEquals(all.size(), a.json().get("labels").size());
+            double sum = 0;
+            for (int i = 0; i < all.size(); i++) {
+                assertEquals(all.get(i).label(), a.json().get("labels").get(i).get("label").asText());
+                assertEquals(all.get(i).probability(), a.json().get("labels").get(i).get("probability").asDouble());
+                sum += all.get(i).probability();
+            }
+            assertEquals(1.0, sum, 1e-6);
+            assertEquals(p, all.get(0), "the best label leads the list");
         }
     }
 

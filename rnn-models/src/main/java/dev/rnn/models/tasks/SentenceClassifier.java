@@ -218,12 +218,39 @@ public final class SentenceClassifier implements TaskModel {
 
     /** The most probable label of each text, computed in batches. */
     public List<Prediction> predict(List<String> texts) {
+        float[][] rows = probabilities(texts);
+        List<Prediction> out = new ArrayList<>(rows.length);
+        for (float[] p : rows) {
+            int best = 0;
+            for (int c = 1; c < p.length; c++) {
+                if (p[c] > p[best]) {
+                    best = c;
+                }
+            }
+            out.add(new Prediction(labels.token(best), p[best]));
+        }
+        return out;
+    }
+
+    /** Every label with its probability for {@code text}, most probable first (ties in label order). */
+    public List<Prediction> labelProbabilities(String text) {
+        float[] p = probabilities(List.of(text))[0];
+        List<Prediction> out = new ArrayList<>(p.length);
+        for (int c = 0; c < p.length; c++) {
+            out.add(new Prediction(labels.token(c), p[c]));
+        }
+        out.sort((a, b) -> Double.compare(b.probability(), a.probability()));
+        return out;
+    }
+
+    /** Per text, the probability of every label (in label id order), computed in batches. */
+    private float[][] probabilities(List<String> texts) {
         runners.checkOpen();
         List<WordFeatures.Encoded> enc = new ArrayList<>();
         for (String t : texts) {
             enc.add(encode(t));
         }
-        List<Prediction> out = new ArrayList<>();
+        float[][] out = new float[enc.size()][];
         for (int i = 0; i < enc.size(); i += PREDICT_BATCH) {
             List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + PREDICT_BATCH));
             // a batch of as many rows as sentences: a padding row costs as much as a sentence
@@ -231,13 +258,11 @@ public final class SentenceClassifier implements TaskModel {
             try {
                 Matrix probs = r.probabilities(part);
                 for (int b = 0; b < part.size(); b++) {
-                    int best = 0;
-                    for (int c = 1; c < labels.size(); c++) {
-                        if (probs.get(b, c) > probs.get(b, best)) {
-                            best = c;
-                        }
+                    float[] row = new float[labels.size()];
+                    for (int c = 0; c < row.length; c++) {
+                        row[c] = probs.get(b, c);
                     }
-                    out.add(new Prediction(labels.token(best), probs.get(b, best)));
+                    out[i + b] = row;
                 }
             } catch (IllegalStateException e) {
                 throw runners.failure(e);
