@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorOperators;
  * sums, and the weights stream in address order. The lane blocks of a pass sit at constant offsets from
  * one pointer: four, or eight (a whole row block) with 256-bit vectors ({@link #GROUP}).
  *
- * <p>Code shape: each group of lane blocks is its own small method and no vector crosses a method
- * boundary. C2 inlines everything in such a method; in larger ones it gave up inlining Vector API
+ * <p>Code shape: each group of lane blocks is its own small method and no vector or mask crosses a
+ * method boundary. C2 inlines everything in such a method; in larger ones it gave up inlining Vector API
  * calls, and every vector handed to a call it did not inline was boxed on the heap.
  */
 final class SimdPackedGemv {
@@ -77,12 +77,11 @@ final class SimdPackedGemv {
                 }
             } else {
                 int lb = groups * GROUP + (g - groups);
-                VectorMask<Float> m = SPECIES.indexInRange(lb * LANES, rows);
                 long y0 = yo + (long) lb * VECTOR;
                 if (f32) {
-                    f32Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+                    f32Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, lb * LANES, rows);
                 } else {
-                    bf16Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, m);
+                    bf16Group1(ws, base(lb, blockBytes), xs, xo, colFrom, colTo, ss, so + y0, ys, y0, lb * LANES, rows);
                 }
             }
         }
@@ -175,8 +174,14 @@ final class SimdPackedGemv {
         a7.intoMemorySegment(ys, y0 + 7 * VECTOR, ORDER);
     }
 
+    /**
+     * One lane block: the rows from {@code first} up to {@code rows}, at most LANES of them. The mask is
+     * made here from the two ints: passed in, it was boxed like a vector whenever C2 compiled this apart
+     * from its caller ("already compiled into a big method"), 48 bytes per call.
+     */
     private static void f32Group1(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
-                                  long s0, MemorySegment ys, long y0, VectorMask<Float> m) {
+                                  long s0, MemorySegment ys, long y0, int first, int rows) {
+        VectorMask<Float> m = SPECIES.indexInRange(first, rows);
         FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER, m), e0 = FloatVector.zero(SPECIES);
         for (long c = from; c < to; c += 2) {
             long d = b0 + c * COLUMN, xc = xo + c * Float.BYTES;
@@ -274,7 +279,8 @@ final class SimdPackedGemv {
     }
 
     private static void bf16Group1(MemorySegment ws, long b0, MemorySegment xs, long xo, int from, int to, MemorySegment ss,
-                                   long s0, MemorySegment ys, long y0, VectorMask<Float> m) {
+                                   long s0, MemorySegment ys, long y0, int first, int rows) {
+        VectorMask<Float> m = SPECIES.indexInRange(first, rows);   // made here, as in f32Group1
         FloatVector a0 = FloatVector.fromMemorySegment(SPECIES, ss, s0, ORDER, m), e0 = FloatVector.zero(SPECIES);
         for (long p = from >> 1, end = to >> 1; p < end; p++) {
             long xc = xo + p * 2 * Float.BYTES;

@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class SimdSoftmax {
 
-    /** One vector of floats, where {@link #expTail} hands its terms back. */
-    private static final ScratchPool TAIL = new ScratchPool(LANES);
+    /** One vector of floats: the lane sums that {@link #expShifted}'s steps hand on. */
+    private static final ScratchPool LANE_SUMS = new ScratchPool(LANES);
 
     private SimdSoftmax() {
     }
@@ -77,8 +77,26 @@ final class SimdSoftmax {
         return acc.reduceLanes(VectorOperators.MAX);
     }
 
-    /** Σ e^(x−max) over n floats; also writes each term to {@code os} when it is not null. */
+    /**
+     * Σ e^(x−max) over n floats; also writes each term to {@code os} when it is not null. The lane sums
+     * pass between the steps through one vector's worth of floats from a pool, so that no vector crosses
+     * a call: here, with the loop, its tail and the horizontal sum in one compilation, C2 reached its node
+     * budget ({@code NodeCountInliningCutoff}) before {@link SimdMath#sum} and boxed the vector handed to
+     * it, 96 bytes per row.
+     */
     static float expShifted(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int n) {
+        float[] lanes = LANE_SUMS.take();
+        int i = expBody(xs, xo, max, os, oo, n, lanes);
+        if (i < n) {
+            expTail(xs, xo, max, os, oo, i, n, lanes);
+        }
+        float sum = laneSum(lanes);
+        LANE_SUMS.give(lanes);
+        return sum;
+    }
+
+    /** The whole vectors of {@link #expShifted}: their lane sums go to {@code lanes}; returns where the tail starts. */
+    private static int expBody(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         FloatVector acc = FloatVector.zero(SPECIES);
         int i = 0;
@@ -90,29 +108,28 @@ final class SimdSoftmax {
             }
             acc = acc.add(e);
         }
-        if (i < n) {
-            float[] terms = TAIL.take();
-            expTail(xs, xo, max, os, oo, i, n, terms);
-            acc = acc.add(FloatVector.fromArray(SPECIES, terms, 0), SPECIES.indexInRange(i, n));
-            TAIL.give(terms);
-        }
-        return SimdMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        return i;
     }
 
     /**
-     * The masked tail of {@link #expShifted}: its terms go to {@code terms} (one vector) and, when os is not
-     * null, to os. A method of its own, never inlined (see {@link InlineDirective}): inside expShifted's
-     * compilation C2 ran out of its node budget before this second copy of exp
-     * ({@code NodeCountInliningCutoff}) and boxed every vector crossing the call, 670 bytes per softmax row
-     * of 11 classes; vectors cannot cross a call unboxed, hence the array.
+     * The masked tail of {@link #expShifted}: adds its terms to {@code lanes} and, when os is not null,
+     * writes them to os. A method of its own, never inlined (see {@link InlineDirective}): inside the loop's
+     * compilation C2 ran out of its node budget before this second copy of exp and boxed every vector
+     * crossing the call, 670 bytes per softmax row of 11 classes.
      */
-    private static void expTail(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int i, int n, float[] terms) {
+    private static void expTail(MemorySegment xs, long xo, float max, MemorySegment os, long oo, int i, int n, float[] lanes) {
         VectorMask<Float> m = SPECIES.indexInRange(i, n);
         long d = (long) i * Float.BYTES;
         FloatVector e = SimdMath.exp(FloatVector.fromMemorySegment(SPECIES, xs, xo + d, ORDER, m).sub(FloatVector.broadcast(SPECIES, max)));
         if (os != null) {
             e.intoMemorySegment(os, oo + d, ORDER, m);
         }
-        e.intoArray(terms, 0);
+        FloatVector.fromArray(SPECIES, lanes, 0).add(e, m).intoArray(lanes, 0);
+    }
+
+    /** The sum of one vector's worth of lane sums, in {@link SimdMath#sum}'s fixed order. */
+    private static float laneSum(float[] lanes) {
+        return SimdMath.sum(FloatVector.fromArray(SPECIES, lanes, 0));
     }
 }
