@@ -219,12 +219,17 @@ public final class FirstSteps {
         double warmUpMillis = 0;
         try (StreamsModel shape = StreamsModel.named(options.model());
              StreamingModel model = shape.streaming(Kernels.preferred())) {
+            long cpu0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             Duration warm = switch (c.warmUp()) {
                 case "sessions" -> model.warmUp(0);
                 case "full" -> model.warmUp();
                 default -> Duration.ZERO;
             };
+            long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0;
             warmUpMillis = warm.toNanos() / 1e6;
+            // a mark in the output, to tell what -XX:+PrintCompilation shows after the warm-up from what it shows before
+            System.out.printf("%s: model built, warm-up %s took %,.0f ms (%,.0f ms of CPU on its thread); stepping%n", c.id(),
+                    c.warmUp(), warmUpMillis, cpu / 1e6);
             StepOutput output = shape.head ? StepOutput.LOGITS : StepOutput.HIDDEN;
             Random rnd = new Random(StreamsModel.SEED);
             float[] out = new float[shape.outputSize()];
