@@ -251,20 +251,23 @@ public final class StreamingModel implements AutoCloseable {
      * slower than steady state; this runs those steps on sessions and batches of its own, so that C2
      * has compiled the kernels and the code around them before the first real step.
      *
-     * <p>What it runs: 6,000 {@link StreamSession#step} calls, spread over a session per output the
-     * model gives ({@link StepOutput#HIDDEN}, and {@link StepOutput#LOGITS} and
+     * <p>What it runs, on the calling thread: 3,000 {@link StreamSession#step} calls, spread over a
+     * session per output the model gives ({@link StepOutput#HIDDEN}, and {@link StepOutput#LOGITS} and
      * {@link StepOutput#PROBABILITIES} with an output layer) and over the step's input forms (token ids,
-     * or feature vectors as arrays and as matrices); then, unless maxBatch is 0, 6,000
-     * {@link StreamBatch#step} calls, a batch of maxBatch rows per output, over a fixed cycle of session
-     * counts from 1 to maxBatch (1, 2, 3, 5, 8, 12, 13, 24, 31, 47, 64, 96, 97, 128, 200, 256, those below
-     * maxBatch, then maxBatch), as a {@link StreamBatcher} of that maxBatch makes them. Inputs are a fixed
-     * synthetic sequence; states restart from zeros every 64 steps.
+     * or feature vectors as arrays and as matrices); unless maxBatch is 0, 1,000 {@link StreamBatch#step}
+     * calls alternate with them, a batch of maxBatch rows per output, over a fixed cycle of session counts
+     * (those of 1, 2, 3, 5, 8, 12, 13, 24, 31, 47, 64, 96, 97, 128, 200, 256 below maxBatch, then maxBatch),
+     * as a {@link StreamBatcher} of that maxBatch makes them, through each batch step form. Inputs are a
+     * fixed synthetic sequence; states restart from zeros every 64 steps. The counts come from
+     * measurement: with no warm-up, an LSTM 2×512 language model's steps reach steady-state latency within
+     * about 2,000 steps, and C2 has then compiled every method a step spends its time in.
      *
-     * <p>What it costs: the time of those steps, about 3 s for an LSTM 2×512 language model (65 tokens,
-     * F32, maxBatch 64) on one core of a 2-vCPU AMD EPYC Zen 5 (2026-12-05); a quarter of that for the
-     * sessions alone (maxBatch 0). Memory: the sessions' and batches' buffers while it runs, all freed
-     * when it returns, and, when maxBatch is positive, the weights prepared for batched products
-     * (see {@link #newBatch}), which the first batch would make anyway and the model keeps.
+     * <p>What it costs: TIME_FULL for an LSTM 2×512 language model (65 tokens, F32, maxBatch 64) on a
+     * 2-vCPU AMD EPYC Zen 5 (2026-12-05), TIME_SESSIONS with maxBatch 0; most of it goes to the first
+     * steps, before anything is compiled, and it grows on a loaded machine, where the JIT's own threads
+     * get less time. Memory: the sessions' and batches' buffers while it runs, all freed when it returns,
+     * and, when maxBatch is positive, the weights prepared for batched products (see {@link #newBatch}),
+     * which the first batch would make anyway and the model keeps.
      *
      * <p>It leaves every caller's session, batch and batcher alone, and the results of later steps are
      * the same bits as without it. Thread-safe: any thread may call it, also while others step this

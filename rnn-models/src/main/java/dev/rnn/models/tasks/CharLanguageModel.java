@@ -165,7 +165,10 @@ public final class CharLanguageModel implements AutoCloseable {
         return ids;
     }
 
-    /** A batch-1 streaming copy of this model for generation (one cell step per character); close it after use. */
+    /**
+     * A batch-1 streaming copy of this model for generation (one cell step per character); close it after
+     * use. A latency-sensitive service calls its {@link StreamingModel#warmUp()} before the first request.
+     */
     public StreamingModel streaming(PackedMatrix.Format format) {
         StreamingModel.Builder b = StreamingModel.builder(kernels).format(format).embedding(embedding.table())
                 .head(head.weight(), head.bias());
