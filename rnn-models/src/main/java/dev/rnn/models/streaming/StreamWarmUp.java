@@ -26,10 +26,15 @@ final class StreamWarmUp implements AutoCloseable {
     /**
      * Session steps in all, split across the outputs. C2 compiles a method after about 5,000 calls, or
      * sooner where its loops add back-edges: the kernels, whose loops run thousands of times per step,
-     * within the first steps, the per-step code around them within a few thousand.
+     * within the first steps; the step and compute methods around them need their 5,000 calls (at 3,000
+     * steps -XX:+PrintCompilation showed them compiled during the first real steps).
      */
-    static final int SESSION_STEPS = 3_000;
-    /** Batch steps in all, split across the outputs, alternating with the session steps. */
+    static final int SESSION_STEPS = 6_000;
+    /**
+     * Batch steps in all, split across the outputs, alternating with the session steps. Every method a
+     * batch step spends its time in loops over rows, tiles or depth, so back-edges bring C2 within a few
+     * hundred steps; the steps cost more than a session's (about 1 ms at the cycle's mean of 19 rows).
+     */
     static final int BATCH_STEPS = 1_000;
     /**
      * Row counts the batches cycle through (those below maxBatch, then maxBatch): 1, part of a 12-row
