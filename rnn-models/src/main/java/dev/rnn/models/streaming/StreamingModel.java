@@ -263,12 +263,13 @@ public final class StreamingModel implements AutoCloseable {
      * about 2,000 steps; the step's own methods reach C2 at 5,000 calls (-XX:+PrintCompilation shows no
      * step method compiled after this warm-up).
      *
-     * <p>What it costs: TIME_FULL for an LSTM 2×512 language model (65 tokens, F32, maxBatch 64) on a
-     * 2-vCPU AMD EPYC Zen 5 (2026-12-05), TIME_SESSIONS with maxBatch 0; most of it goes to the first
-     * steps, before anything is compiled, and it grows on a loaded machine, where the JIT's own threads
-     * get less time. Memory: the sessions' and batches' buffers while it runs, all freed when it returns,
-     * and, when maxBatch is positive, the weights prepared for batched products (see {@link #newBatch}),
-     * which the first batch would make anyway and the model keeps.
+     * <p>What it costs: for an LSTM 2×512 language model (65 tokens, F32, maxBatch 64) on a 2-vCPU AMD
+     * EPYC Zen 5 (2026-12-05, a host loaded by other work), 5.4–6.5 s of CPU on the calling thread, 7–14 s
+     * of wall time; 2.6 s of CPU with maxBatch 0. Most of it goes to the first steps, before anything is
+     * compiled, and it grows with the load, as the JIT's own threads get less time. Memory: the sessions'
+     * and batches' buffers while it runs, all freed when it returns, and, when maxBatch is positive, the
+     * weights prepared for batched products (see {@link #newBatch}), which the first batch would make
+     * anyway and the model keeps.
      *
      * <p>It leaves every caller's session, batch and batcher alone, and the results of later steps are
      * the same bits as without it. Thread-safe: any thread may call it, also while others step this
