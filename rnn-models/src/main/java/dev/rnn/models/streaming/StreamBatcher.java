@@ -41,6 +41,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StreamBatcher implements AutoCloseable {
 
+    /** The most steps one batch takes unless {@link Builder#maxBatch} says otherwise. */
+    static final int DEFAULT_MAX_BATCH = 64;
+
     private final StreamingModel model;
     private final StepOutput output;
     private final int maxBatch;
@@ -114,7 +117,7 @@ public final class StreamBatcher implements AutoCloseable {
         private final StreamingModel model;
         private StepOutput output;
         private int workers = 1;
-        private int maxBatch = 64;
+        private int maxBatch = DEFAULT_MAX_BATCH;
         private Duration maxWait = Duration.ZERO;
         private int queueCapacity = 1024;
         private ThreadFactory threadFactory;

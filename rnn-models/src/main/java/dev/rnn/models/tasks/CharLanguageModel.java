@@ -189,7 +189,8 @@ public final class CharLanguageModel implements TaskModel {
      * A batch-1 streaming copy of this model for generation (one cell step per character); close it
      * after use. The copy is the model's one packed form of its recurrent and output weights: in a
      * model opened for inference, the file pages they were packed from are then dropped from resident
-     * memory (read again only if the model scores text).
+     * memory (read again only if the model scores text). A latency-sensitive service calls its
+     * {@link StreamingModel#warmUp()} before the first request.
      */
     public StreamingModel streaming(PackedMatrix.Format format) {
         runners.checkOpen();
