@@ -84,6 +84,17 @@ public interface Kernels {
     /** Σ xᵢ² over all elements. */
     float sumOfSquares(Matrix x);
 
+    // ---- optimizer updates ----
+
+    /**
+     * One Adam or AdamW step over a parameter p, its gradient g and its moment estimates m and v (all the
+     * same shape), elementwise in float with every operation rounded in this order:
+     * m ← β1·m + (1 − β1)·g, v ← β2·v + ((1 − β2)·g)·g, p ← p·decay − (lr·(m / c1)) / (√(v / c2) + ε),
+     * where the square root is correctly rounded. No operation is fused or reordered, so every backend
+     * gives the same bits, for any thread count. g is only read.
+     */
+    void adamUpdate(Matrix param, Matrix grad, Matrix first, Matrix second, AdamStep step);
+
     // ---- activations and their derivatives, written from the activation's value y ----
 
     /** out = tanh(x). */

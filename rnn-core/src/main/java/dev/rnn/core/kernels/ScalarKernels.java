@@ -193,6 +193,26 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---- optimizer updates ----
+
+    @Override
+    public void adamUpdate(Matrix param, Matrix grad, Matrix first, Matrix second, AdamStep step) {
+        Shapes.requireSameShape("adamUpdate", param, grad, first, second);
+        float beta1 = step.beta1(), beta2 = step.beta2(), lr = step.learningRate(), eps = step.eps();
+        float c1 = step.correction1(), c2 = step.correction2(), decay = step.decay();
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c);
+                float m = beta1 * get(first, r, c) + (1 - beta1) * g;
+                float v = beta2 * get(second, r, c) + (1 - beta2) * g * g;
+                set(first, r, c, m);
+                set(second, r, c, v);
+                float p = get(param, r, c) * decay;
+                set(param, r, c, p - lr * (m / c1) / ((float) Math.sqrt(v / c2) + eps));
+            }
+        }
+    }
+
     // ---- reductions ----
 
     @Override
