@@ -126,6 +126,18 @@ public final class SimdKernels implements Kernels {
                 SimdSplits.start(units, part + 1, count, align)), parts);
     }
 
+    /** out = f(x), split by element (or row) ranges when large: each element gets f whichever range it is in. */
+    private static void map(int fn, Matrix x, Matrix out) {
+        int units = SimdElementwise.units(x, out, out), parts = SimdSplits.parts(x.size(), SimdSplits.MIN_CELL_FLOATS, units, x, out);
+        if (parts == 1) {
+            SimdActivations.map(fn, x, out, 0, units);
+            return;
+        }
+        int align = SimdElementwise.unitAlignment(x, out, out);
+        GemmThreads.run((part, count) -> SimdActivations.map(fn, x, out, SimdSplits.start(units, part, count, align),
+                SimdSplits.start(units, part + 1, count, align)), parts);
+    }
+
     /** out = a − b, a ⊙ b or out + a ⊙ b, split by element (or row) ranges when large. */
     private static void binary(int op, Matrix a, Matrix b, Matrix out) {
         int units = SimdElementwise.units(a, b, out), parts = SimdSplits.parts(a.size(), SimdSplits.MIN_ARITHMETIC_FLOATS, units, a, b, out, out);
@@ -285,25 +297,25 @@ public final class SimdKernels implements Kernels {
     @Override
     public void tanh(Matrix x, Matrix out) {
         Shapes.requireSameShape("tanh", x, out);
-        SimdActivations.map(SimdActivations.TANH, x, out);
+        map(SimdActivations.TANH, x, out);
     }
 
     @Override
     public void sigmoid(Matrix x, Matrix out) {
         Shapes.requireSameShape("sigmoid", x, out);
-        SimdActivations.map(SimdActivations.SIGMOID, x, out);
+        map(SimdActivations.SIGMOID, x, out);
     }
 
     @Override
     public void relu(Matrix x, Matrix out) {
         Shapes.requireSameShape("relu", x, out);
-        SimdActivations.map(SimdActivations.RELU, x, out);
+        map(SimdActivations.RELU, x, out);
     }
 
     @Override
     public void exp(Matrix x, Matrix out) {
         Shapes.requireSameShape("exp", x, out);
-        SimdActivations.map(SimdActivations.EXP, x, out);
+        map(SimdActivations.EXP, x, out);
     }
 
     @Override
@@ -327,18 +339,36 @@ public final class SimdKernels implements Kernels {
     @Override
     public void softmax(Matrix logits, Matrix out) {
         Shapes.requireSameShape("softmax", logits, out);
-        SimdSoftmax.softmax(logits, out);
+        int rows = logits.rows(), parts = SimdSplits.parts(logits.size(), SimdSplits.MIN_CELL_FLOATS, rows, logits, out);
+        if (parts == 1) {
+            SimdSoftmax.softmax(logits, out, 0, rows);
+            return;
+        }
+        GemmThreads.run((part, count) -> SimdSoftmax.softmax(logits, out, SimdSplits.start(rows, part, count, 1),
+                SimdSplits.start(rows, part + 1, count, 1)), parts);
     }
 
     @Override
     public void logSoftmax(Matrix logits, Matrix out) {
         Shapes.requireSameShape("logSoftmax", logits, out);
-        SimdSoftmax.logSoftmax(logits, out);
+        int rows = logits.rows(), parts = SimdSplits.parts(logits.size(), SimdSplits.MIN_CELL_FLOATS, rows, logits, out);
+        if (parts == 1) {
+            SimdSoftmax.logSoftmax(logits, out, 0, rows);
+            return;
+        }
+        GemmThreads.run((part, count) -> SimdSoftmax.logSoftmax(logits, out, SimdSplits.start(rows, part, count, 1),
+                SimdSplits.start(rows, part + 1, count, 1)), parts);
     }
 
     @Override
     public void crossEntropy(Matrix logits, int[] targets, float[] losses) {
         Shapes.requireTargets("crossEntropy", logits, targets, losses);
-        SimdSoftmax.crossEntropy(logits, targets, losses);
+        int rows = logits.rows(), parts = SimdSplits.parts(logits.size(), SimdSplits.MIN_CELL_FLOATS, rows, logits, logits);
+        if (parts == 1) {
+            SimdSoftmax.crossEntropy(logits, targets, losses, 0, rows);
+            return;
+        }
+        GemmThreads.run((part, count) -> SimdSoftmax.crossEntropy(logits, targets, losses, SimdSplits.start(rows, part, count, 1),
+                SimdSplits.start(rows, part + 1, count, 1)), parts);
     }
 }

@@ -117,6 +117,50 @@ class SimdSplitsProperties {
             SimdElementwise.addRowVector(bias, twoParts, rowCut, rows);
             assertSame3("addRowVector", whole, pooled, twoParts);
 
+            for (int fn : new int[] {SimdActivations.TANH, SimdActivations.EXP}) {
+                pooled = copy(arena, a, strided);
+                whole = copy(arena, a, strided);
+                twoParts = copy(arena, a, strided);
+                if (fn == SimdActivations.TANH) {
+                    SIMD.tanh(a, pooled);
+                } else {
+                    SIMD.exp(a, pooled);
+                }
+                SimdActivations.map(fn, a, whole, 0, units);
+                SimdActivations.map(fn, a, twoParts, 0, cut);
+                SimdActivations.map(fn, a, twoParts, cut, units);
+                assertSame3("activation " + fn, whole, pooled, twoParts);
+            }
+
+            for (boolean log : new boolean[] {false, true}) {
+                pooled = copy(arena, a, strided);
+                whole = copy(arena, a, strided);
+                twoParts = copy(arena, a, strided);
+                if (log) {
+                    SIMD.logSoftmax(a, pooled);
+                    SimdSoftmax.logSoftmax(a, whole, 0, rows);
+                    SimdSoftmax.logSoftmax(a, twoParts, 0, rowCut(rows, cutAt));
+                    SimdSoftmax.logSoftmax(a, twoParts, rowCut(rows, cutAt), rows);
+                } else {
+                    SIMD.softmax(a, pooled);
+                    SimdSoftmax.softmax(a, whole, 0, rows);
+                    SimdSoftmax.softmax(a, twoParts, 0, rowCut(rows, cutAt));
+                    SimdSoftmax.softmax(a, twoParts, rowCut(rows, cutAt), rows);
+                }
+                assertSame3(log ? "logSoftmax" : "softmax", whole, pooled, twoParts);
+            }
+            int[] targets = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                targets[r] = rnd.nextInt(cols + 1) - 1;          // −1 marks a row to ignore
+            }
+            float[] lossPooled = new float[rows], lossWhole = new float[rows], lossTwo = new float[rows];
+            SIMD.crossEntropy(a, targets, lossPooled);
+            SimdSoftmax.crossEntropy(a, targets, lossWhole, 0, rows);
+            SimdSoftmax.crossEntropy(a, targets, lossTwo, 0, rowCut(rows, cutAt));
+            SimdSoftmax.crossEntropy(a, targets, lossTwo, rowCut(rows, cutAt), rows);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(lossWhole, lossPooled, "crossEntropy (pooled)");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(lossWhole, lossTwo, "crossEntropy (cut in two)");
+
             int colCut = Math.min(cols, cutAt * cols / 1000);
             for (boolean accumulate : new boolean[] {false, true}) {
                 Matrix sumPooled = copy(arena, bias, false), sumWhole = copy(arena, bias, false), sumTwo = copy(arena, bias, false);
@@ -208,6 +252,10 @@ class SimdSplitsProperties {
                 assertSame3("adam " + i, whole[i], pooled[i], two[i]);
             }
         }
+    }
+
+    private static int rowCut(int rows, int cutAt) {
+        return Math.min(rows, cutAt * rows / 1000);
     }
 
     private static void squareInPlace(Matrix m) {
