@@ -229,6 +229,40 @@ class SimdSplitsProperties {
         }
     }
 
+    /**
+     * A long sum of squares (a gradient's, for clipping by norm) adds fixed chunks in order: the same bits on
+     * the pool as on one thread, whichever chunks a thread takes, and within n·2⁻²⁴·Σx² of the exact sum.
+     */
+    @Property(tries = 20)
+    void sumOfSquaresAddsFixedChunksInOrder(@ForAll @IntRange(min = 1, max = 1200) int rows,
+                                            @ForAll @IntRange(min = 1, max = 700) int cols,
+                                            @ForAll @IntRange(min = 0, max = 1000) int cutAt, @ForAll long seed) {
+        try (Arena arena = Arena.ofShared()) {
+            Matrix x = KernelTesting.random(arena, rows, cols, new Random(seed), 3f, false);
+            long size = x.size();
+            int chunks = (int) ((size + SimdReductions.SQUARES_CHUNK - 1) / SimdReductions.SQUARES_CHUNK);
+            int cut = Math.min(chunks, cutAt * chunks / 1000);
+            float[] partial = new float[chunks];
+            SimdReductions.sumChunks(x, partial, cut, chunks);
+            SimdReductions.sumChunks(x, partial, 0, cut);
+            float inOrder = 0f;
+            for (float p : partial) {
+                inOrder += p;
+            }
+            float pooled = SIMD.sumOfSquares(x);
+            if (size > SimdReductions.SQUARES_CHUNK) {
+                assertEquals(Float.floatToRawIntBits(inOrder), Float.floatToRawIntBits(pooled), "chunked sum on the pool");
+            }
+            double exact = 0;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    exact += (double) x.get(r, c) * x.get(r, c);
+                }
+            }
+            assertEquals(exact, pooled, size * KernelTesting.U * exact + 1e-30, "sum of squares");
+        }
+    }
+
     /** Adam split at any element gives the bits of one call over all of them. */
     @Property(tries = 20)
     void adamSplitsChangeNoBit(@ForAll("height") int rows, @ForAll("width") int cols, @ForAll @IntRange(min = 0, max = 1000) int cutAt,
