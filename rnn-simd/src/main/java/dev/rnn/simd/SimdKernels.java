@@ -179,7 +179,7 @@ public final class SimdKernels implements Kernels {
     public void adamUpdate(Matrix param, Matrix grad, Matrix first, Matrix second, AdamStep step) {
         Shapes.requireSameShape("adamUpdate", param, grad, first, second);
         int units = SimdOptimizers.units(param, grad, first, second);
-        int parts = SimdSplits.parts(param.size(), SimdSplits.MIN_ARITHMETIC_FLOATS / 4, units, param, grad, first, second);
+        int parts = SimdSplits.parts(param.size(), SimdSplits.MIN_UPDATE_FLOATS, units, param, grad, first, second);
         if (parts == 1) {
             SimdOptimizers.adam(param, grad, first, second, step, 0, units);
             return;
@@ -240,6 +240,37 @@ public final class SimdKernels implements Kernels {
     public void gruUpdate(Matrix rz, Matrix nx, Matrix nh, Matrix h) {
         Shapes.requireGruUpdate(rz, nx, nh, h);
         SimdCellUpdates.gru(rz, nx, nh, h);
+    }
+
+    @Override
+    public void rmsPropUpdate(Matrix param, Matrix grad, Matrix squares, float decay, float rest, float learningRate, float eps) {
+        Shapes.requireSameShape("rmsPropUpdate", param, grad, squares);
+        int units = SimdOptimizers.units(param, grad, squares, squares);
+        int parts = SimdSplits.parts(param.size(), SimdSplits.MIN_UPDATE_FLOATS, units, param, grad, squares, squares);
+        if (parts == 1) {
+            SimdOptimizers.rmsProp(param, grad, squares, decay, rest, learningRate, eps, 0, units);
+            return;
+        }
+        int align = SimdOptimizers.contiguous(param, grad, squares, squares) ? SimdConstants.LANES : 1;
+        GemmThreads.run((part, count) -> SimdOptimizers.rmsProp(param, grad, squares, decay, rest, learningRate, eps,
+                SimdSplits.start(units, part, count, align), SimdSplits.start(units, part + 1, count, align)), parts);
+    }
+
+    @Override
+    public void sgdUpdate(Matrix param, Matrix grad, Matrix buffer, float learningRate, float momentum, boolean first,
+                          boolean nesterov) {
+        Shapes.requireSameShape("sgdUpdate", param, grad);
+        Matrix b = buffer == null ? grad : buffer;
+        Shapes.requireSameShape("sgdUpdate", param, b);
+        int units = SimdOptimizers.units(param, grad, b, b);
+        int parts = SimdSplits.parts(param.size(), SimdSplits.MIN_UPDATE_FLOATS, units, param, grad, b, b);
+        if (parts == 1) {
+            SimdOptimizers.sgd(param, grad, buffer, learningRate, momentum, first, nesterov, 0, units);
+            return;
+        }
+        int align = SimdOptimizers.contiguous(param, grad, b, b) ? SimdConstants.LANES : 1;
+        GemmThreads.run((part, count) -> SimdOptimizers.sgd(param, grad, buffer, learningRate, momentum, first, nesterov,
+                SimdSplits.start(units, part, count, align), SimdSplits.start(units, part + 1, count, align)), parts);
     }
 
     @Override

@@ -17,6 +17,12 @@ final class SimdSplits {
     static final long MIN_ARITHMETIC_FLOATS = 1L << 18;
 
     /**
+     * Floats of optimizer update below which one thread does it all: each float streams three or four
+     * arrays and costs a division or two and a square root, four times the work of an add.
+     */
+    static final long MIN_UPDATE_FLOATS = MIN_ARITHMETIC_FLOATS / 4;
+
+    /**
      * Floats of cell-step work (three or more transcendentals per element) below which one thread does it
      * all: an LSTM step of 32 rows at H = 512 (16,384 floats) takes about 130 µs, worth splitting.
      */

@@ -64,6 +64,34 @@ class SimdSplitsProperties {
         }
     }
 
+    /** RMSprop (and Adagrad, its decay and rest 1) and SGD with and without momentum: the oracle's bits, pooled or not. */
+    @Property(tries = 40)
+    void otherOptimizerUpdatesHaveTheScalarBits(@ForAll("height") int rows, @ForAll("width") int cols, @ForAll boolean strided,
+                                                @ForAll @IntRange(min = 0, max = 4) int variant, @ForAll long seed) {
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(seed);
+            Matrix g = KernelTesting.random(arena, rows, cols, rnd, 1f, strided);
+            Matrix p0 = KernelTesting.random(arena, rows, cols, rnd, 1f, false);
+            Matrix s0 = KernelTesting.random(arena, rows, cols, rnd, 0.1f, false);
+            squareInPlace(s0);
+            Matrix[] scalar = copies(arena, strided, p0, s0), simd = copies(arena, strided, p0, s0);
+            boolean first = rnd.nextBoolean();
+            for (int v = 0; v < 2; v++) {
+                Kernels k = v == 0 ? Kernels.scalar() : SIMD;
+                Matrix[] m = v == 0 ? scalar : simd;
+                switch (variant) {
+                    case 0 -> k.rmsPropUpdate(m[0], g, m[1], 0.99f, 1 - 0.99f, 0.01f, 1e-8f);
+                    case 1 -> k.rmsPropUpdate(m[0], g, m[1], 1f, 1f, 0.1f, 1e-10f);
+                    case 2 -> k.sgdUpdate(m[0], g, null, 0.05f, 0f, false, false);
+                    case 3 -> k.sgdUpdate(m[0], g, m[1], 0.05f, 0.9f, first, false);
+                    default -> k.sgdUpdate(m[0], g, m[1], 0.05f, 0.9f, false, true);
+                }
+            }
+            assertSameBits("parameter, variant " + variant, scalar[0], simd[0]);
+            assertSameBits("state, variant " + variant, scalar[1], simd[1]);
+        }
+    }
+
     /** Every split kernel gives, on the pool, the bits of a single call over all units, and of a cut at any point. */
     @Property(tries = 30)
     void splitsChangeNoBit(@ForAll("height") int rows, @ForAll("width") int cols, @ForAll @IntRange(min = 0, max = 1000) int cutAt,

@@ -213,6 +213,38 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void rmsPropUpdate(Matrix param, Matrix grad, Matrix squares, float decay, float rest, float learningRate, float eps) {
+        Shapes.requireSameShape("rmsPropUpdate", param, grad, squares);
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c), v = decay * get(squares, r, c) + rest * g * g;
+                set(squares, r, c, v);
+                set(param, r, c, get(param, r, c) - learningRate * g / ((float) Math.sqrt(v) + eps));
+            }
+        }
+    }
+
+    @Override
+    public void sgdUpdate(Matrix param, Matrix grad, Matrix buffer, float learningRate, float momentum, boolean first,
+                          boolean nesterov) {
+        Shapes.requireSameShape("sgdUpdate", param, grad);
+        if (buffer != null) {
+            Shapes.requireSameShape("sgdUpdate", param, buffer);
+        }
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c), update = g;
+                if (buffer != null) {
+                    float b = first ? g : momentum * get(buffer, r, c) + g;
+                    set(buffer, r, c, b);
+                    update = nesterov ? g + momentum * b : b;
+                }
+                set(param, r, c, get(param, r, c) - learningRate * update);
+            }
+        }
+    }
+
     // ---- reductions ----
 
     @Override

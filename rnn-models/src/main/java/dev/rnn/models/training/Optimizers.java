@@ -25,15 +25,15 @@ public final class Optimizers {
         return create(name, Kernels.preferred(), arena, params, grads, learningRate);
     }
 
-    /** As {@link #create(String, Arena, List, List, double)}, updating with {@code kernels} where the optimizer has a kernel. */
+    /** As {@link #create(String, Arena, List, List, double)}, updating with {@code kernels}. */
     public static Optimizer create(String name, Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads,
                                    double learningRate) {
         check(name);
         return switch (name) {
             case "adam" -> Adam.withDefaults(kernels, arena, params, grads, learningRate);
-            case "rmsprop" -> new RmsProp(arena, params, grads, learningRate, 0.99);
-            case "adagrad" -> new Adagrad(arena, params, grads, learningRate);
-            default -> new Sgd(arena, params, grads, learningRate, 0.9, false);
+            case "rmsprop" -> new RmsProp(kernels, arena, params, grads, learningRate, 0.99);
+            case "adagrad" -> new Adagrad(kernels, arena, params, grads, learningRate);
+            default -> new Sgd(kernels, arena, params, grads, learningRate, 0.9, false);
         };
     }
 }
