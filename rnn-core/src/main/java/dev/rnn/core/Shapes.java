@@ -21,6 +21,11 @@ public final class Shapes {
         requireSameShape(op, a, c);
     }
 
+    public static void requireSameShape(String op, Matrix a, Matrix b, Matrix c, Matrix d) {
+        requireSameShape(op, a, b, c);
+        requireSameShape(op, a, d);
+    }
+
     /** Checks that matrix {@code name} is rows×cols. */
     public static void require(String name, Matrix m, int rows, int cols) {
         if (m.rows() != rows || m.cols() != cols) {

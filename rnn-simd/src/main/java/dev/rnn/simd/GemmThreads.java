@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The fixed pool that large products share: {@code -Drnn.threads=N} threads in all, the calling thread
- * being one of them. The default is 1, with no pool: a library embedded in a service starts no
+ * The fixed pool that large products share, and with them the large elementwise and row-wise kernels
+ * ({@link SimdSplits}): {@code -Drnn.threads=N} threads in all, the calling thread being one of them. The default is 1, with no pool: a library embedded in a service starts no
  * threads of its own unless asked ({@code ./rnn} asks for one per processor). Work is split into
  * disjoint parts that each thread computes in the same order as a single thread would, so results
  * never depend on the number of threads or on scheduling.

@@ -34,12 +34,15 @@ final class SimdActivations {
     private SimdActivations() {
     }
 
-    /** out = f(x) for the function {@code fn} (one of the constants above). */
-    static void map(int fn, Matrix x, Matrix out) {
-        int rows = SimdElementwise.spanRows(x, out);
-        int n = SimdElementwise.spanLength(x, rows);
-        for (int r = 0; r < rows; r++) {
-            map(fn, x.segment(), x.offset(r, 0), out.segment(), out.offset(r, 0), n);
+    /** out = f(x) for the function {@code fn} (one of the constants above), over units [u0, u1) ({@code SimdElementwise.units}). */
+    static void map(int fn, Matrix x, Matrix out, int u0, int u1) {
+        if (SimdElementwise.spanRows(x, out) == 1) {
+            long d = (long) u0 * Float.BYTES;
+            map(fn, x.segment(), x.offset(0, 0) + d, out.segment(), out.offset(0, 0) + d, u1 - u0);
+            return;
+        }
+        for (int r = u0; r < u1; r++) {
+            map(fn, x.segment(), x.offset(r, 0), out.segment(), out.offset(r, 0), x.cols());
         }
     }
 
@@ -122,8 +125,9 @@ final class SimdActivations {
 
     /** dx = dy ⊙ f'(y) for the derivative {@code fn}, written from the activation value y. */
     static void backward(int fn, Matrix y, Matrix dy, Matrix dx) {
-        int rows = SimdElementwise.spanRows(y, dy, dx);
-        int n = SimdElementwise.spanLength(y, rows);
+        boolean span = SimdElementwise.spanRows(y, dy, dx) == 1;
+        int rows = span ? 1 : y.rows();
+        int n = span ? Math.toIntExact(y.size()) : y.cols();
         MemorySegment ys = y.segment(), gs = dy.segment(), os = dx.segment();
         for (int r = 0; r < rows; r++) {
             long yo = y.offset(r, 0), go = dy.offset(r, 0), oo = dx.offset(r, 0);

@@ -26,12 +26,12 @@ final class SimdCellSteps {
     private SimdCellSteps() {
     }
 
-    /** See {@code Kernels.lstmForward}. */
-    static void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
+    /** See {@code Kernels.lstmForward}: rows [r0, r1). */
+    static void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h, int r0, int r1) {
         int n = c.cols();
         long gate = (long) n * Float.BYTES;
         MemorySegment ss = saved.segment();
-        for (int r = 0; r < c.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             long so = saved.offset(r, 0);
             SimdElementwise.add(xProj.segment(), xProj.offset(r, 0), hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
             SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // i, f
@@ -83,14 +83,14 @@ final class SimdCellSteps {
     }
 
     /**
-     * See {@code Kernels.lstmBackward}: two passes per row, no transcendental left. One loop holding
+     * See {@code Kernels.lstmBackward} for rows [r0, r1): two passes per row, no transcendental left. One loop holding
      * both passed C2's inlining budget and boxed two vectors per iteration.
      */
-    static void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates) {
+    static void lstmBackward(Matrix saved, Matrix cPrev, Matrix dh, Matrix dc, Matrix dGates, int r0, int r1) {
         int n = dh.cols();
         long gate = (long) n * Float.BYTES;
         MemorySegment ss = saved.segment(), cs = dc.segment(), gs = dGates.segment();
-        for (int r = 0; r < dh.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             long so = saved.offset(r, 0), co = dc.offset(r, 0), go = dGates.offset(r, 0);
             lstmOutputGradient(ss, so, gate, dh.segment(), dh.offset(r, 0), cs, co, gs, go, n);
             lstmCellGradient(ss, so, gate, cPrev.segment(), cPrev.offset(r, 0), cs, co, gs, go, n);
@@ -166,12 +166,12 @@ final class SimdCellSteps {
         return dy.mul(y.mul(y).neg().add(1f));
     }
 
-    /** See {@code Kernels.gruForward}. */
-    static void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h) {
+    /** See {@code Kernels.gruForward}: rows [r0, r1). */
+    static void gruForward(Matrix xProj, Matrix hProj, Matrix hPrev, Matrix saved, Matrix h, int r0, int r1) {
         int n = h.cols();
         long gate = (long) n * Float.BYTES;
         MemorySegment ss = saved.segment(), xs = xProj.segment(), hs = hProj.segment();
-        for (int r = 0; r < h.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             long so = saved.offset(r, 0), xo = xProj.offset(r, 0), ho = hProj.offset(r, 0);
             SimdElementwise.add(xs, xo, hs, ho, ss, so, 2 * n);
             SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // r, z
@@ -224,14 +224,14 @@ final class SimdCellSteps {
     }
 
     /**
-     * See {@code Kernels.gruBackward}: two passes per row, for the same reason as
+     * See {@code Kernels.gruBackward} for rows [r0, r1): two passes per row, for the same reason as
      * {@link #lstmBackward}; the second reads back the candidate's gradient the first wrote.
      */
-    static void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev) {
+    static void gruBackward(Matrix saved, Matrix hPrev, Matrix dh, Matrix dxProj, Matrix dhProj, Matrix dhPrev, int r0, int r1) {
         int n = dh.cols();
         long gate = (long) n * Float.BYTES;
         MemorySegment ss = saved.segment(), hs = dh.segment(), xs = dxProj.segment(), ys = dhProj.segment();
-        for (int r = 0; r < dh.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             long so = saved.offset(r, 0), ho = dh.offset(r, 0), xo = dxProj.offset(r, 0), yo = dhProj.offset(r, 0);
             gruCandidateGradient(ss, so, gate, hs, ho, xs, xo, ys, yo, dhPrev.segment(), dhPrev.offset(r, 0), n);
             gruGateGradient(ss, so, gate, hPrev.segment(), hPrev.offset(r, 0), hs, ho, xs, xo, ys, yo, n);

@@ -1,6 +1,7 @@
 package dev.rnn.simd;
 
 import static dev.rnn.core.Matrix.FLOAT;
+import static dev.rnn.simd.SimdConstants.LANES;
 import static dev.rnn.simd.SimdConstants.ORDER;
 import static dev.rnn.simd.SimdConstants.SPECIES;
 
@@ -56,11 +57,31 @@ final class SimdElementwise {
         }
     }
 
+    /**
+     * Units a split of an elementwise job over these operands cuts: elements when all are contiguous
+     * (one span), else rows. {@link #unitAlignment} is what a range's start must be a multiple of.
+     */
+    static int units(Matrix a, Matrix b, Matrix c) {
+        return spanRows(a, b, c) == 1 ? Math.toIntExact(a.size()) : a.rows();
+    }
+
+    static int unitAlignment(Matrix a, Matrix b, Matrix c) {
+        return spanRows(a, b, c) == 1 ? LANES : 1;
+    }
+
     static void add(Matrix a, Matrix b, Matrix out) {
-        int rows = spanRows(a, b, out);
-        int n = spanLength(a, rows);
-        for (int r = 0; r < rows; r++) {
-            add(a.segment(), a.offset(r, 0), b.segment(), b.offset(r, 0), out.segment(), out.offset(r, 0), n);
+        add(a, b, out, 0, units(a, b, out));
+    }
+
+    /** out = a + b over units [u0, u1) (see {@link #units}). */
+    static void add(Matrix a, Matrix b, Matrix out, int u0, int u1) {
+        if (spanRows(a, b, out) == 1) {
+            long d = (long) u0 * Float.BYTES;
+            add(a.segment(), a.offset(0, 0) + d, b.segment(), b.offset(0, 0) + d, out.segment(), out.offset(0, 0) + d, u1 - u0);
+            return;
+        }
+        for (int r = u0; r < u1; r++) {
+            add(a.segment(), a.offset(r, 0), b.segment(), b.offset(r, 0), out.segment(), out.offset(r, 0), a.cols());
         }
     }
 
@@ -82,25 +103,21 @@ final class SimdElementwise {
     static final int MUL = 1;
     static final int ADD_PRODUCT = 2;
 
-    static void sub(Matrix a, Matrix b, Matrix out) {
-        binary(SUB, a, b, out);
-    }
-
-    static void mul(Matrix a, Matrix b, Matrix out) {
-        binary(MUL, a, b, out);
-    }
-
-    static void addProduct(Matrix a, Matrix b, Matrix out) {
-        binary(ADD_PRODUCT, a, b, out);
-    }
-
     /** out = a − b, a ⊙ b, or out + a ⊙ b, for {@code op} SUB, MUL or ADD_PRODUCT. */
-    private static void binary(int op, Matrix a, Matrix b, Matrix out) {
-        int rows = spanRows(a, b, out);
-        int n = spanLength(a, rows);
+    static void binary(int op, Matrix a, Matrix b, Matrix out) {
+        binary(op, a, b, out, 0, units(a, b, out));
+    }
+
+    /** {@link #binary(int, Matrix, Matrix, Matrix)} over units [u0, u1) (see {@link #units}). */
+    static void binary(int op, Matrix a, Matrix b, Matrix out, int u0, int u1) {
+        boolean span = spanRows(a, b, out) == 1;
+        int rows = span ? 1 : u1 - u0;
+        int n = span ? u1 - u0 : a.cols();
+        long skip = span ? (long) u0 * Float.BYTES : 0;
+        int firstRow = span ? 0 : u0;
         MemorySegment as = a.segment(), bs = b.segment(), os = out.segment();
-        for (int r = 0; r < rows; r++) {
-            long ao = a.offset(r, 0), bo = b.offset(r, 0), oo = out.offset(r, 0);
+        for (int r = firstRow; r < firstRow + rows; r++) {
+            long ao = a.offset(r, 0) + skip, bo = b.offset(r, 0) + skip, oo = out.offset(r, 0) + skip;
             int i = 0;
             for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
                 long d = (long) i * Float.BYTES;
@@ -125,26 +142,34 @@ final class SimdElementwise {
         }
     }
 
-    static void scale(float s, Matrix x, Matrix out) {
-        int rows = spanRows(x, out);
-        int n = spanLength(x, rows);
-        for (int r = 0; r < rows; r++) {
-            scale(x.segment(), x.offset(r, 0), s, out.segment(), out.offset(r, 0), n);
+    /** out = s·x over units [u0, u1) (see {@link #units}, with out as its third operand). */
+    static void scale(float s, Matrix x, Matrix out, int u0, int u1) {
+        if (spanRows(x, out) == 1) {
+            long d = (long) u0 * Float.BYTES;
+            scale(x.segment(), x.offset(0, 0) + d, s, out.segment(), out.offset(0, 0) + d, u1 - u0);
+            return;
+        }
+        for (int r = u0; r < u1; r++) {
+            scale(x.segment(), x.offset(r, 0), s, out.segment(), out.offset(r, 0), x.cols());
         }
     }
 
-    static void addRowVector(Matrix bias, Matrix m) {
-        for (int r = 0; r < m.rows(); r++) {
-            add(m.segment(), m.offset(r, 0), bias.segment(), 0, m.segment(), m.offset(r, 0), m.cols());
+    /** Rows [r0, r1) of m += bias. */
+    static void addRowVector(Matrix bias, Matrix m, int r0, int r1) {
+        for (int r = r0; r < r1; r++) {
+            add(m.segment(), m.offset(r, 0), bias.segment(), bias.offset(0, 0), m.segment(), m.offset(r, 0), m.cols());
         }
     }
 
-    static void sumRows(Matrix m, Matrix out, boolean accumulate) {
+    /** Columns [c0, c1) of out (+)= Σ over rows of m, each column summed from the first row to the last. */
+    static void sumRows(Matrix m, Matrix out, boolean accumulate, int c0, int c1) {
+        long d = (long) c0 * Float.BYTES, o = out.offset(0, 0) + d;
+        MemorySegment os = out.segment();
         if (!accumulate) {
-            out.fill(0f);
+            os.asSlice(o, (long) (c1 - c0) * Float.BYTES).fill((byte) 0);
         }
         for (int r = 0; r < m.rows(); r++) {
-            add(out.segment(), 0, m.segment(), m.offset(r, 0), out.segment(), 0, m.cols());
+            add(os, o, m.segment(), m.offset(r, 0) + d, os, o, c1 - c0);
         }
     }
 

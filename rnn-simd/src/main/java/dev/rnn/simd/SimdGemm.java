@@ -150,11 +150,29 @@ final class SimdGemm {
         Prepared p = reuse instanceof Prepared q && q.k == k && q.n == n ? q : new Prepared(k, n);
         p.source = b;
         p.transposed = transB;
+        int blocks = p.blocks.length;
+        // a recurrent weight is packed before every sequence, forward and backward: its blocks are independent
+        int parts = (long) k * n >= SimdSplits.MIN_ARITHMETIC_FLOATS && blocks > 1 && GemmThreads.THREADS > 1
+                && GemmThreads.shareable(b.segment()) ? Math.min(GemmThreads.THREADS, blocks) : 1;
+        if (parts == 1) {
+            packBlocks(b, transB, p, 0, 1);
+        } else {
+            GemmThreads.run((part, count) -> packBlocks(b, transB, p, part, count), parts);
+        }
+        return p;
+    }
+
+    /** Packs the blocks of a prepared operand whose index is {@code part} modulo {@code parts}. */
+    private static void packBlocks(Matrix b, boolean transB, Prepared p, int part, int parts) {
+        int k = p.k, n = p.n;
         float[] line = LINE_BUFFERS.take();
         try {
             for (int jc = 0, jb = 0; jc < n; jc += NC, jb++) {
                 for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
                     int i = jb * p.depthBlocks + pb;
+                    if (i % parts != part) {
+                        continue;
+                    }
                     p.starts[i] = CacheLineOffset.floatsToLine(p.blocks[i]);
                     packB(b, transB, pc, jc, Math.min(KC, k - pc), Math.min(NC, n - jc), p.blocks[i], p.starts[i], line);
                 }
@@ -162,7 +180,6 @@ final class SimdGemm {
         } finally {
             LINE_BUFFERS.give(line);
         }
-        return p;
     }
 
     /** C (+)= A·op(B) for a prepared op(B). */

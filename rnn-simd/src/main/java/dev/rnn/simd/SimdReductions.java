@@ -25,7 +25,17 @@ final class SimdReductions {
         return s;
     }
 
+    /**
+     * Floats per chunk of a long contiguous sum of squares: the chunks' sums are added in order, so the
+     * result is the same whether one thread sums every chunk or several share them (a gradient's norm
+     * for clipping is taken over millions of floats).
+     */
+    static final int SQUARES_CHUNK = 1 << 16;
+
     static float sumOfSquares(Matrix x) {
+        if (x.isContiguous() && x.size() > SQUARES_CHUNK) {
+            return chunkedSumOfSquares(x);
+        }
         int rows = x.isContiguous() ? 1 : x.rows();
         int n = SimdElementwise.spanLength(x, rows);
         float s = 0f;
@@ -34,6 +44,35 @@ final class SimdReductions {
             s += dot(x.segment(), o, x.segment(), o, n);
         }
         return s;
+    }
+
+    /** Σ over fixed chunks of {@link #SQUARES_CHUNK} floats, added first to last; the chunks may be summed on the pool. */
+    private static float chunkedSumOfSquares(Matrix x) {
+        long size = x.size();
+        int chunks = Math.toIntExact((size + SQUARES_CHUNK - 1) / SQUARES_CHUNK);
+        float[] partial = new float[chunks];          // a few floats per call, one call per gradient per update
+        int parts = SimdSplits.parts(size, SimdSplits.MIN_ARITHMETIC_FLOATS, chunks, x, x);
+        if (parts == 1) {
+            sumChunks(x, partial, 0, chunks);
+        } else {
+            GemmThreads.run((part, count) -> sumChunks(x, partial, SimdSplits.start(chunks, part, count, 1),
+                    SimdSplits.start(chunks, part + 1, count, 1)), parts);
+        }
+        float s = 0f;
+        for (float p : partial) {
+            s += p;
+        }
+        return s;
+    }
+
+    /** partial[j] = the sum of squares of chunk j, for j in [from, to). */
+    static void sumChunks(Matrix x, float[] partial, int from, int to) {
+        long size = x.size();
+        for (int j = from; j < to; j++) {
+            long o = (long) j * SQUARES_CHUNK * Float.BYTES;
+            int n = (int) Math.min(SQUARES_CHUNK, size - (long) j * SQUARES_CHUNK);
+            partial[j] = dot(x.segment(), o, x.segment(), o, n);
+        }
     }
 
     /** Σ a[i]·b[i] for i in [0, n), byte offsets ao and bo. */

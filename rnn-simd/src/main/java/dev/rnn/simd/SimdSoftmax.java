@@ -24,9 +24,10 @@ final class SimdSoftmax {
     private SimdSoftmax() {
     }
 
-    static void softmax(Matrix logits, Matrix out) {
+    /** Rows [r0, r1) of {@code Kernels.softmax}. */
+    static void softmax(Matrix logits, Matrix out, int r0, int r1) {
         int n = logits.cols();
-        for (int r = 0; r < logits.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             MemorySegment xs = logits.segment(), os = out.segment();
             long xo = logits.offset(r, 0), oo = out.offset(r, 0);
             float max = max(xs, xo, n);
@@ -36,9 +37,10 @@ final class SimdSoftmax {
         }
     }
 
-    static void logSoftmax(Matrix logits, Matrix out) {
+    /** Rows [r0, r1) of {@code Kernels.logSoftmax}. */
+    static void logSoftmax(Matrix logits, Matrix out, int r0, int r1) {
         int n = logits.cols();
-        for (int r = 0; r < logits.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             MemorySegment xs = logits.segment(), os = out.segment();
             long xo = logits.offset(r, 0), oo = out.offset(r, 0);
             float max = max(xs, xo, n);
@@ -47,9 +49,10 @@ final class SimdSoftmax {
         }
     }
 
-    static void crossEntropy(Matrix logits, int[] targets, float[] losses) {
+    /** Rows [r0, r1) of {@code Kernels.crossEntropy}. */
+    static void crossEntropy(Matrix logits, int[] targets, float[] losses, int r0, int r1) {
         int n = logits.cols();
-        for (int r = 0; r < logits.rows(); r++) {
+        for (int r = r0; r < r1; r++) {
             if (targets[r] < 0) {
                 losses[r] = 0f;
                 continue;

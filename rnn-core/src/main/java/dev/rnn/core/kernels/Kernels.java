@@ -84,6 +84,34 @@ public interface Kernels {
     /** Σ xᵢ² over all elements. */
     float sumOfSquares(Matrix x);
 
+    // ---- optimizer updates ----
+
+    /**
+     * One Adam or AdamW step over a parameter p, its gradient g and its moment estimates m and v (all the
+     * same shape), elementwise in float with every operation rounded in this order:
+     * m ← β1·m + (1 − β1)·g, v ← β2·v + ((1 − β2)·g)·g, p ← p·decay − (lr·(m / c1)) / (√(v / c2) + ε),
+     * where the square root is correctly rounded. No operation is fused or reordered, so every backend
+     * gives the same bits, for any thread count. g is only read.
+     */
+    void adamUpdate(Matrix param, Matrix grad, Matrix first, Matrix second, AdamStep step);
+
+    /**
+     * One RMSprop or Adagrad step over a parameter p, its gradient g and its running squares v (same
+     * shape): v ← decay·v + (rest·g)·g, p ← p − (lr·g) / (√v + ε), every operation rounded in this order
+     * (RMSprop: decay α, rest 1 − α; Adagrad: decay = rest = 1, whose products are exact, so v ← v + g·g).
+     * Every backend gives the same bits, for any thread count. g is only read.
+     */
+    void rmsPropUpdate(Matrix param, Matrix grad, Matrix squares, float decay, float rest, float learningRate, float eps);
+
+    /**
+     * One SGD step over a parameter p and its gradient g (same shape). With a momentum buffer b (same
+     * shape): b ← μ·b + g (b ← g on the first step), then p ← p − lr·u with u = g + μ·b (Nesterov) or
+     * u = b; without one (null), p ← p − lr·g. Every operation rounded in this order: every backend gives
+     * the same bits, for any thread count. g is only read.
+     */
+    void sgdUpdate(Matrix param, Matrix grad, Matrix buffer, float learningRate, float momentum, boolean first,
+                   boolean nesterov);
+
     // ---- activations and their derivatives, written from the activation's value y ----
 
     /** out = tanh(x). */

@@ -193,6 +193,58 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---- optimizer updates ----
+
+    @Override
+    public void adamUpdate(Matrix param, Matrix grad, Matrix first, Matrix second, AdamStep step) {
+        Shapes.requireSameShape("adamUpdate", param, grad, first, second);
+        float beta1 = step.beta1(), beta2 = step.beta2(), lr = step.learningRate(), eps = step.eps();
+        float c1 = step.correction1(), c2 = step.correction2(), decay = step.decay();
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c);
+                float m = beta1 * get(first, r, c) + (1 - beta1) * g;
+                float v = beta2 * get(second, r, c) + (1 - beta2) * g * g;
+                set(first, r, c, m);
+                set(second, r, c, v);
+                float p = get(param, r, c) * decay;
+                set(param, r, c, p - lr * (m / c1) / ((float) Math.sqrt(v / c2) + eps));
+            }
+        }
+    }
+
+    @Override
+    public void rmsPropUpdate(Matrix param, Matrix grad, Matrix squares, float decay, float rest, float learningRate, float eps) {
+        Shapes.requireSameShape("rmsPropUpdate", param, grad, squares);
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c), v = decay * get(squares, r, c) + rest * g * g;
+                set(squares, r, c, v);
+                set(param, r, c, get(param, r, c) - learningRate * g / ((float) Math.sqrt(v) + eps));
+            }
+        }
+    }
+
+    @Override
+    public void sgdUpdate(Matrix param, Matrix grad, Matrix buffer, float learningRate, float momentum, boolean first,
+                          boolean nesterov) {
+        Shapes.requireSameShape("sgdUpdate", param, grad);
+        if (buffer != null) {
+            Shapes.requireSameShape("sgdUpdate", param, buffer);
+        }
+        for (int r = 0; r < param.rows(); r++) {
+            for (int c = 0; c < param.cols(); c++) {
+                float g = get(grad, r, c), update = g;
+                if (buffer != null) {
+                    float b = first ? g : momentum * get(buffer, r, c) + g;
+                    set(buffer, r, c, b);
+                    update = nesterov ? g + momentum * b : b;
+                }
+                set(param, r, c, get(param, r, c) - learningRate * update);
+            }
+        }
+    }
+
     // ---- reductions ----
 
     @Override

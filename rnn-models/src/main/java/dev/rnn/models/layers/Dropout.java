@@ -47,6 +47,24 @@ public final class Dropout {
         kernels.mul(x, m, out);
     }
 
+    /**
+     * As {@link #forward(Matrix, Matrix, boolean, SplittableRandom)} with {@code new SplittableRandom(seed)}
+     * (the same mask bits), computed without the generator (see {@link DropoutMasks}).
+     */
+    public void forward(Matrix x, Matrix out, boolean training, long seed) {
+        active = training && p > 0;
+        rows = x.rows();
+        if (!active) {
+            if (out != x) {
+                out.copyFrom(x);
+            }
+            return;
+        }
+        Matrix m = mask.sliceRows(0, rows);
+        DropoutMasks.fill(m, seed, 0, p);
+        kernels.mul(x, m, out);
+    }
+
     /** dx = dOut masked as the last forward was; dx may be dOut. */
     public void backward(Matrix dOut, Matrix dx) {
         if (!active) {

@@ -6,7 +6,6 @@ import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * N recurrent levels, each one-directional or bidirectional, as PyTorch's {@code num_layers}: level
@@ -30,7 +29,8 @@ public final class StackedLayers implements AutoCloseable {
     private final double dropout;
     private final boolean residual;
     private final int batch;
-    private SplittableRandom random;
+    private long dropoutSeed;      // the masks are the draws of new SplittableRandom(dropoutSeed) …
+    private long draws;            // … from this one on (see DropoutMasks)
     private final Arena arena = Arena.ofShared();
     private final Matrix[] masks;       // per level ≥ 1: the dropout mask, values 0 or 1/(1−p)
     private final Matrix[] dropped;     // per level ≥ 1: the masked input
@@ -53,7 +53,7 @@ public final class StackedLayers implements AutoCloseable {
         this.dropout = dropout;
         this.residual = residual;
         this.batch = batch;
-        this.random = new SplittableRandom(seed);
+        this.dropoutSeed = seed;
         int n = levels.size(), rows = maxSteps * batch;
         masks = new Matrix[n];
         dropped = new Matrix[n];
@@ -109,12 +109,7 @@ public final class StackedLayers implements AutoCloseable {
         for (int l = 0; l < levels.size(); l++) {
             if (l > 0 && lastTraining) {
                 Matrix mask = masks[l].sliceRows(0, rows), in = dropped[l].sliceRows(0, rows);
-                float keep = (float) (1 / (1 - dropout));
-                for (int r = 0; r < rows; r++) {
-                    for (int c = 0; c < mask.cols(); c++) {
-                        mask.set(r, c, random.nextDouble() < dropout ? 0f : keep);
-                    }
-                }
+                draws = DropoutMasks.fill(mask, dropoutSeed, draws, dropout);
                 kernels.mul(x, mask, in);
                 x = in;
             }
@@ -134,7 +129,8 @@ public final class StackedLayers implements AutoCloseable {
 
     /** Restarts the dropout generator from {@code seed} (trainers reseed per step so a resumed run draws the same masks). */
     public void reseed(long seed) {
-        random = new SplittableRandom(seed);
+        dropoutSeed = seed;
+        draws = 0;
     }
 
     /** S·B, the rows of h0, c0 and the final states: S = Σ directions over the levels. */

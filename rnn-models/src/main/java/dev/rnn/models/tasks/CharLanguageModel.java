@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A character-level language model (one-to-many): embedding (V×E) → stacked one-directional
@@ -291,7 +290,6 @@ public final class CharLanguageModel implements TaskModel {
         private final Matrix x, dropped, logits, dLogits, dOut, dx, h, c;
         private final Dropout outputDropout;
         private final SoftmaxCrossEntropy loss;
-        private final SplittableRandom noRandom = new SplittableRandom(0);
 
         Runner(int batch, int maxSteps) {
             this.batch = batch;
@@ -346,7 +344,7 @@ public final class CharLanguageModel implements TaskModel {
             }
             Matrix out = layers.forward(xs, h, c, null, training);
             layers.finalStates(h, c);
-            outputDropout.forward(out, drop, training, training ? new SplittableRandom(~seed) : noRandom);
+            outputDropout.forward(out, drop, training, ~seed);
             head.forward(drop, lg);
             if (!backward) {
                 return loss.loss(lg, target);

@@ -1,10 +1,9 @@
 package dev.rnn.models.training;
 
-import static dev.rnn.core.Matrix.FLOAT;
-
 import dev.rnn.core.Matrix;
+import dev.rnn.core.kernels.AdamStep;
+import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +15,7 @@ import java.util.List;
  */
 public final class Adam extends Optimizer {
 
+    private final Kernels kernels;
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -23,10 +23,20 @@ public final class Adam extends Optimizer {
     private final List<Matrix> first = new ArrayList<>();
     private final List<Matrix> second = new ArrayList<>();
 
-    /** Adam (weightDecay 0) or AdamW (weightDecay λ > 0). */
+    /** Adam (weightDecay 0) or AdamW (weightDecay λ > 0), updating with {@link Kernels#preferred()}. */
     public Adam(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double beta1, double beta2,
                 double eps, double weightDecay) {
+        this(Kernels.preferred(), arena, params, grads, learningRate, beta1, beta2, eps, weightDecay);
+    }
+
+    /**
+     * Adam (weightDecay 0) or AdamW (weightDecay λ > 0), updating with {@code kernels}
+     * ({@link Kernels#adamUpdate}: the same bits from every backend and thread count).
+     */
+    public Adam(Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double beta1,
+                double beta2, double eps, double weightDecay) {
         super(params, grads, learningRate);
+        this.kernels = kernels;
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("betas must be in [0, 1), found " + beta1 + " and " + beta2);
         }
@@ -45,7 +55,12 @@ public final class Adam extends Optimizer {
 
     /** Adam with PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay. */
     public static Adam withDefaults(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
-        return new Adam(arena, params, grads, learningRate, 0.9, 0.999, 1e-8, 0);
+        return withDefaults(Kernels.preferred(), arena, params, grads, learningRate);
+    }
+
+    /** Adam with PyTorch's defaults, updating with {@code kernels}. */
+    public static Adam withDefaults(Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
+        return new Adam(kernels, arena, params, grads, learningRate, 0.9, 0.999, 1e-8, 0);
     }
 
     @Override
@@ -59,21 +74,9 @@ public final class Adam extends Optimizer {
     protected void update(long t) {
         float lr = (float) learningRate();
         float c1 = (float) (1 - Math.pow(beta1, t)), c2 = (float) (1 - Math.pow(beta2, t));
-        float decay = 1 - lr * weightDecay;
+        AdamStep step = new AdamStep(beta1, beta2, eps, lr, 1 - lr * weightDecay, c1, c2);
         for (int i = 0; i < params.size(); i++) {
-            MemorySegment p = params.get(i).segment(), g = grads.get(i).segment();
-            MemorySegment m = first.get(i).segment(), v = second.get(i).segment();
-            long n = params.get(i).size();
-            for (long j = 0; j < n; j++) {
-                long o = j * Float.BYTES;
-                float gj = g.get(FLOAT, o);
-                float mj = beta1 * m.get(FLOAT, o) + (1 - beta1) * gj;
-                float vj = beta2 * v.get(FLOAT, o) + (1 - beta2) * gj * gj;
-                m.set(FLOAT, o, mj);
-                v.set(FLOAT, o, vj);
-                float pj = p.get(FLOAT, o) * decay;
-                p.set(FLOAT, o, pj - lr * (mj / c1) / ((float) Math.sqrt(vj / c2) + eps));
-            }
+            kernels.adamUpdate(params.get(i), grads.get(i), first.get(i), second.get(i), step);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.rnn.models.training;
 
 import dev.rnn.core.Matrix;
+import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.List;
 
@@ -21,12 +22,18 @@ public final class Optimizers {
 
     /** Adam (PyTorch defaults), RMSprop (α 0.99), Adagrad, or SGD with momentum 0.9. */
     public static Optimizer create(String name, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
+        return create(name, Kernels.preferred(), arena, params, grads, learningRate);
+    }
+
+    /** As {@link #create(String, Arena, List, List, double)}, updating with {@code kernels}. */
+    public static Optimizer create(String name, Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads,
+                                   double learningRate) {
         check(name);
         return switch (name) {
-            case "adam" -> Adam.withDefaults(arena, params, grads, learningRate);
-            case "rmsprop" -> new RmsProp(arena, params, grads, learningRate, 0.99);
-            case "adagrad" -> new Adagrad(arena, params, grads, learningRate);
-            default -> new Sgd(arena, params, grads, learningRate, 0.9, false);
+            case "adam" -> Adam.withDefaults(kernels, arena, params, grads, learningRate);
+            case "rmsprop" -> new RmsProp(kernels, arena, params, grads, learningRate, 0.99);
+            case "adagrad" -> new Adagrad(kernels, arena, params, grads, learningRate);
+            default -> new Sgd(kernels, arena, params, grads, learningRate, 0.9, false);
         };
     }
 }

@@ -1,10 +1,8 @@
 package dev.rnn.models.training;
 
-import static dev.rnn.core.Matrix.FLOAT;
-
 import dev.rnn.core.Matrix;
+import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,12 +13,20 @@ import java.util.List;
  */
 public final class Sgd extends Optimizer {
 
+    private final Kernels kernels;
     private final double momentum;
     private final boolean nesterov;
     private final List<Matrix> buffers = new ArrayList<>();
 
     public Sgd(Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double momentum, boolean nesterov) {
+        this(Kernels.preferred(), arena, params, grads, learningRate, momentum, nesterov);
+    }
+
+    /** As above, updating with {@code kernels} ({@link Kernels#sgdUpdate}: the same bits from every backend). */
+    public Sgd(Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate, double momentum,
+               boolean nesterov) {
         super(params, grads, learningRate);
+        this.kernels = kernels;
         if (momentum < 0 || momentum >= 1) {
             throw new IllegalArgumentException("momentum must be in [0, 1), found " + momentum);
         }
@@ -46,19 +52,7 @@ public final class Sgd extends Optimizer {
         boolean started = t > 1;
         float lr = (float) learningRate(), mu = (float) momentum;
         for (int i = 0; i < params.size(); i++) {
-            MemorySegment p = params.get(i).segment(), g = grads.get(i).segment();
-            MemorySegment b = momentum > 0 ? buffers.get(i).segment() : null;
-            long n = params.get(i).size();
-            for (long j = 0; j < n; j++) {
-                long o = j * Float.BYTES;
-                float gj = g.get(FLOAT, o), update = gj;
-                if (b != null) {
-                    float buf = started ? mu * b.get(FLOAT, o) + gj : gj;
-                    b.set(FLOAT, o, buf);
-                    update = nesterov ? gj + mu * buf : buf;
-                }
-                p.set(FLOAT, o, p.get(FLOAT, o) - lr * update);
-            }
+            kernels.sgdUpdate(params.get(i), grads.get(i), momentum > 0 ? buffers.get(i) : null, lr, mu, !started, nesterov);
         }
     }
 }

@@ -61,7 +61,7 @@ public final class Trainer {
             metadata.put("training.frozen", String.join(",", params.frozen()));   // a resumed run must freeze the same
         }
         try (Arena arena = Arena.ofShared()) {
-            Optimizer optimizer = Optimizers.create(settings.optimizer(), arena, params.trainableValues(), params.trainableGradients(),
+            Optimizer optimizer = Optimizers.create(settings.optimizer(), kernels, arena, params.trainableValues(), params.trainableGradients(),
                     settings.learningRate());
             int epoch = 0, batch = 0;
             long step = 0;
