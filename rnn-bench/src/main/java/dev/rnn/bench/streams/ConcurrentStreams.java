@@ -35,7 +35,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp rnn-bench/target/benchmarks.jar \
  *   dev.rnn.bench.streams.ConcurrentStreams --model lm-2x512 --streams 1,16,64,256,1024 \
- *   --engines rnn-batched,rnn-unbatched,ort-per-stream,ort-batched --seconds 20 --warmup-seconds 5 --workers 1 --json out.json
+ *   --engines rnn-batched,rnn-unbatched,ort-per-stream,ort-batched --seconds 20 --warmup-seconds 10 --workers 2 --json out.json
  * </pre>
  */
 public final class ConcurrentStreams {
@@ -73,7 +73,7 @@ public final class ConcurrentStreams {
             int[] streams = {1, 16, 64, 256, 1024};
             List<Engine> engines = List.of(Engine.values());
             double seconds = 20, warmup = 5;
-            int workers = 1;
+            int workers = Runtime.getRuntime().availableProcessors();   // one batching worker per core, as docs/benchmarks.md measures
             Path json = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
