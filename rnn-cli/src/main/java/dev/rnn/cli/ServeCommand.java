@@ -28,9 +28,13 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "NAME=FILE",
-            description = "a model file served under NAME (letters, digits, '.', '_', '-'); repeat for several")
+    @Option(names = "--model", paramLabel = "NAME=FILE",
+            description = "a model file served under NAME (letters, digits, '.', '_', '-'); repeat for several. Without it,"
+                    + " every model in --models-dir is served under its file name")
     List<String> models;
+    @Option(names = "--models-dir", defaultValue = "rnn-demo", paramLabel = "DIR",
+            description = "where to find models when no --model is given (default: ${DEFAULT-VALUE}, what 'rnn demo' writes)")
+    Path modelsDir;
     @Option(names = "--port", defaultValue = "8080", description = "port to listen on, 0 for a free one (default: ${DEFAULT-VALUE})")
     int port;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
@@ -39,7 +43,14 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Path> files = new LinkedHashMap<>();
-        for (String m : models) {
+        if (models == null || models.isEmpty()) {
+            files = modelsIn(modelsDir);
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("no --model given and no *.safetensors models in " + modelsDir
+                        + ": run './rnn demo' first, or pass --model NAME=FILE");
+            }
+        }
+        for (String m : models == null ? List.<String>of() : models) {
             int eq = m.indexOf('=');
             if (eq <= 0 || eq == m.length() - 1) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--model takes NAME=FILE, found '" + m + "'");
@@ -84,6 +95,23 @@ final class ServeCommand implements Callable<Integer> {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** The {@code *.safetensors} files directly in {@code dir}, by name without the extension, sorted; none when dir is absent. */
+    static Map<String, Path> modelsIn(Path dir) throws java.io.IOException {
+        Map<String, Path> found = new java.util.TreeMap<>();
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return found;
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && java.nio.file.Files.isRegularFile(f)) {
+                    found.put(name.substring(0, name.length() - ".safetensors".length()), f);
+                }
+            }
+        }
+        return new LinkedHashMap<>(found);
     }
 
     private static void closeAll(List<TaskModel> models) {

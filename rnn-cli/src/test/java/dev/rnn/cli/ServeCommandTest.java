@@ -57,6 +57,20 @@ class ServeCommandTest {
     }
 
     @Test
+    void withoutModelsItServesTheDemoDirectoryOrSaysHowToFillIt() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        failsWith(CliRun.of("serve", "--models-dir", empty.toString(), "--port", "0"),
+                "no --model given and no *.safetensors models in " + empty + ": run './rnn demo' first, or pass --model NAME=FILE");
+        Path demo = Files.createDirectory(dir.resolve("demo"));
+        Path lm = languageModel();
+        Files.copy(lm, demo.resolve("dates.safetensors"));
+        Files.copy(lm, demo.resolve("a-lm.safetensors"));
+        Files.writeString(demo.resolve("test-pairs.txt"), "x");
+        assertEquals(List.of("a-lm", "dates"), List.copyOf(ServeCommand.modelsIn(demo).keySet()));
+        assertTrue(ServeCommand.modelsIn(dir.resolve("absent")).isEmpty());
+    }
+
+    @Test
     void servesUntilSigtermThenExitsZero() throws Exception {
         Path lm = languageModel();
         Path log = dir.resolve("serve.out");   // a file, not a pipe: the JDK closes a pipe under a reader when the process exits
