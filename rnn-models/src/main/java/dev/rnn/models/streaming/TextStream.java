@@ -182,7 +182,7 @@ public final class TextStream implements AutoCloseable {
      * (ties to the earlier parent, then the lower id); width 1 is greedy decoding. Beam search is a
      * heuristic: a wider beam usually, not always, finds a likelier best continuation.
      *
-     * <p>The stream's own state is left as it was. The 2·width sessions the search steps are kept by
+     * <p>The stream's own state is left as it was. The sessions the search steps (two per beam slot) are kept by
      * this stream for its next searches; a call allocates O(width·(V + length)) on the heap.
      */
     public List<Completion> beamSearch(int width, int length, int stop) {
