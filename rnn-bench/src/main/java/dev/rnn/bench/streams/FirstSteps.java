@@ -212,6 +212,31 @@ public final class FirstSteps {
         return result;
     }
 
+    /** A stream's step on a token. */
+    interface TokenStep {
+        void step(int token, float[] out) throws Exception;
+    }
+
+    /** A stream's step on a feature vector. */
+    interface FeatureStep {
+        void step(float[] x, float[] out) throws Exception;
+    }
+
+    /** Times nanos.length steps of one stream, on seeded tokens, or features in x when the model takes them. */
+    private static void time(TokenStep tokens, FeatureStep features, StreamsModel shape, Random rnd, float[] x, float[] out,
+                             long[] nanos) throws Exception {
+        for (int i = 0; i < nanos.length; i++) {
+            int token = x == null ? rnd.nextInt(shape.vocabulary) : fill(rnd, x);
+            long t0 = System.nanoTime();
+            if (x == null) {
+                tokens.step(token, out);
+            } else {
+                features.step(x, out);
+            }
+            nanos[i] = System.nanoTime() - t0;
+        }
+    }
+
     /** Builds the model, warms it up as the case says, then times every step of one stream. */
     static Result runCase(Options options, Case c) throws Exception {
         int total = options.steadyAfter() + options.steps();
@@ -237,29 +262,11 @@ public final class FirstSteps {
             if (c.batcher()) {
                 try (StreamBatcher batcher = StreamBatcher.builder(model).output(output).build();
                      StreamBatcher.BatchedStream s = batcher.open()) {
-                    for (int i = 0; i < total; i++) {
-                        int token = x == null ? rnd.nextInt(shape.vocabulary) : fill(rnd, x);
-                        long t0 = System.nanoTime();
-                        if (x == null) {
-                            s.step(token, out);
-                        } else {
-                            s.step(x, out);
-                        }
-                        nanos[i] = System.nanoTime() - t0;
-                    }
+                    time(s::step, s::step, shape, rnd, x, out, nanos);
                 }
             } else {
                 try (StreamSession s = model.newSession(output)) {
-                    for (int i = 0; i < total; i++) {
-                        int token = x == null ? rnd.nextInt(shape.vocabulary) : fill(rnd, x);
-                        long t0 = System.nanoTime();
-                        if (x == null) {
-                            s.step(token, out);
-                        } else {
-                            s.step(x, out);
-                        }
-                        nanos[i] = System.nanoTime() - t0;
-                    }
+                    time(s::step, s::step, shape, rnd, x, out, nanos);
                 }
             }
         }

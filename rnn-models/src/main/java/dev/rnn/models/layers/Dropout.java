@@ -29,12 +29,7 @@ public final class Dropout {
 
     /** out = x masked (training) or x (not training); out may be x. */
     public void forward(Matrix x, Matrix out, boolean training, SplittableRandom random) {
-        active = training && p > 0;
-        rows = x.rows();
-        if (!active) {
-            if (out != x) {
-                out.copyFrom(x);
-            }
+        if (!begin(x, out, training)) {
             return;
         }
         Matrix m = mask.sliceRows(0, rows);
@@ -52,17 +47,22 @@ public final class Dropout {
      * (the same mask bits), computed without the generator (see {@link DropoutMasks}).
      */
     public void forward(Matrix x, Matrix out, boolean training, long seed) {
-        active = training && p > 0;
-        rows = x.rows();
-        if (!active) {
-            if (out != x) {
-                out.copyFrom(x);
-            }
+        if (!begin(x, out, training)) {
             return;
         }
         Matrix m = mask.sliceRows(0, rows);
         DropoutMasks.fill(m, seed, 0, p);
         kernels.mul(x, m, out);
+    }
+
+    /** Starts a forward pass over x: whether it masks; when it does not, out already holds x. */
+    private boolean begin(Matrix x, Matrix out, boolean training) {
+        active = training && p > 0;
+        rows = x.rows();
+        if (!active && out != x) {
+            out.copyFrom(x);
+        }
+        return active;
     }
 
     /** dx = dOut masked as the last forward was; dx may be dOut. */
