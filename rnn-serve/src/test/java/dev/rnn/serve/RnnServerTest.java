@@ -240,6 +240,24 @@ class RnnServerTest {
     }
 
     @Test
+    void servesThePageAndItsFiles() throws Exception {
+        Http.Answer page = http.get("/");
+        assertEquals(200, page.status(), page.body());
+        assertTrue(page.body().startsWith("<!doctype html>") && page.body().contains("/page/page.js") && page.body().contains("/page/page.css"),
+                page.body());
+        for (String file : List.of("page.js", "page.css")) {
+            Http.Answer a = http.get("/page/" + file);
+            assertEquals(200, a.status(), file);
+            assertFalse(a.body().isBlank(), file);
+        }
+        Http.Answer missing = http.get("/page/secrets.txt");
+        assertEquals(404, missing.status(), missing.body());
+        assertEquals("the page has no file 'secrets.txt'; it has page.css and page.js", missing.json().get("error").asText());
+        assertEquals(404, http.get("/page/index.html").status(), "the page itself is at /");
+        assertEquals(404, http.get("/page/../pom.xml").status());
+    }
+
+    @Test
     void healthIsLiveAndReady() throws Exception {
         Http.Answer live = http.get("/health/live");
         assertEquals(200, live.status());
