@@ -138,10 +138,10 @@
     if (s) fetch("/v1/streams/" + s.id, { method: "DELETE", keepalive: true }).catch(() => {});
   }
 
-  /** Brings the stream to `text`: appends what was added, or starts again after any other edit. */
-  async function syncStream(text) {
+  /** Brings the stream of model `name` to `text`: appends what was added, or starts again after any other edit. */
+  async function syncStream(name, text) {
     const s = lm.stream;
-    if (s && s.model === model.name && text.startsWith(s.text)) {
+    if (s && s.model === name && text.startsWith(s.text)) {
       const added = text.slice(s.text.length);
       if (added === "") return s.next;
       try {
@@ -156,8 +156,8 @@
     } else {
       dropStream();
     }
-    const r = await api("POST", "/v1/models/" + encodeURIComponent(model.name) + "/streams", { prefix: text, top: NEXT_ROWS });
-    lm.stream = { id: r.id, model: model.name, text, next: r.next };
+    const r = await api("POST", "/v1/models/" + encodeURIComponent(name) + "/streams", { prefix: text, top: NEXT_ROWS });
+    lm.stream = { id: r.id, model: name, text, next: r.next };
     return r.next;
   }
 
@@ -169,10 +169,11 @@
       return;
     }
     const name = model.name;
+    // a text already superseded is not sent at all: the newer update brings the stream further
     const drawn = lm.queue = lm.queue
-      .then(() => syncStream(text))
+      .then(() => (isCurrent() ? syncStream(name, text) : null))
       .then((next) => {
-        if (isCurrent()) {
+        if (next && isCurrent()) {
           fillBars($("lm-bars"), next.map((n) => ({ label: n.character, probability: n.probability })), next[0].character);
         }
       })
