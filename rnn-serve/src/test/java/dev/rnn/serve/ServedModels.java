@@ -12,6 +12,7 @@ import dev.rnn.models.tasks.SentenceClassifier;
 import dev.rnn.models.tasks.SentenceClassifierTraining;
 import dev.rnn.models.tasks.SequenceTagger;
 import dev.rnn.models.tasks.SequenceTaggerTraining;
+import dev.rnn.models.tasks.TaskData;
 import dev.rnn.models.tasks.TaskModel;
 import dev.rnn.models.text.LabelledSentence;
 import dev.rnn.models.text.TaggedSentence;
@@ -101,102 +102,43 @@ final class ServedModels {
 
     /**
      * lm, sentiment, tagger and reverse again, of the same tasks and names as {@link #openAll}, but
-     * trained on generated data, each for a few epochs or a few seconds, whichever ends first (so a
-     * busy machine gets rougher models rather than a slower test), written by the trainer to
-     * {@code dir} and opened from there.
+     * trained on generated data for a few epochs each, written by the trainer to {@code dir} and
+     * opened from there. With {@code timeBound}, each also stops after a few seconds, so that a busy
+     * machine gets rougher models rather than a slower test.
      */
-    static Map<String, TaskModel> trainAll(Path dir) throws Exception {
+    static Map<String, TaskModel> trainAll(Path dir, boolean timeBound) throws Exception {
         Kernels k = Kernels.preferred();
         Map<String, TaskModel> out = new LinkedHashMap<>();
-        String text = sentences(4000, 1);
+        String text = TaskData.text(4000, 1);
         try (CharLanguageModel lm = CharLanguageModel.create(k, new CharLanguageModel.Config(CellKind.LSTM, 16, 64, 1, 0),
                 Vocabulary.ofCharacters(text), 3);
-             CharLanguageModelTraining t = new CharLanguageModelTraining(lm, lm.encode(text), lm.encode(sentences(400, 2)), 16, 32, 3)) {
-            out.put("lm", train(k, t, 12, 12, dir.resolve("lm.safetensors")));
+             CharLanguageModelTraining t = new CharLanguageModelTraining(lm, lm.encode(text), lm.encode(TaskData.text(400, 2)), 16, 32, 3)) {
+            out.put("lm", train(k, t, 12, timeBound ? 12 : 0, dir.resolve("lm.safetensors")));
         }
-        List<LabelledSentence> opinions = opinions(400, 4);
+        List<LabelledSentence> sentiment = TaskData.sentiment(400, 4);
         try (SentenceClassifier c = SentenceClassifier.create(k, new SentenceClassifier.Config(CellKind.LSTM, 16, 8, 512, 16, 1, true, 0, 0),
-                opinions, 5)) {
-            out.put("sentiment", train(k, new SentenceClassifierTraining(c, opinions, opinions(60, 6), 16, 5), 6, 4,
+                sentiment, 5)) {
+            out.put("sentiment", train(k, new SentenceClassifierTraining(c, sentiment, TaskData.sentiment(60, 6), 16, 5), 6, timeBound ? 4 : 0,
                     dir.resolve("sentiment.safetensors")));
         }
-        List<TaggedSentence> tagged = taggedSentences(400, 7);
+        List<TaggedSentence> tagged = TaskData.tagged(400, 7);
         try (SequenceTagger t = SequenceTagger.create(k, new SequenceTagger.Config(CellKind.LSTM, 16, 8, 512, 16, 1, 0, 0), tagged, 8)) {
-            out.put("tagger", train(k, new SequenceTaggerTraining(t, tagged, taggedSentences(60, 9), 16, 8), 6, 4,
+            out.put("tagger", train(k, new SequenceTaggerTraining(t, tagged, TaskData.tagged(60, 9), 16, 8), 6, timeBound ? 4 : 0,
                     dir.resolve("tagger.safetensors")));
         }
         List<TextPair> pairs = reversals(1200, 8, 10);
         try (Seq2SeqModel m = Seq2SeqModel.create(k, new Seq2SeqModel.Config(CellKind.LSTM, 16, 32, 1, true, Seq2SeqModel.Attention.DOT,
                 false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), pairs, 11);
              Seq2SeqTraining t = new Seq2SeqTraining(m, pairs, reversals(60, 8, 12), 32, 13, 1, 1)) {
-            out.put("reverse", train(k, t, 10, 8, dir.resolve("reverse.safetensors")));
+            out.put("reverse", train(k, t, 10, timeBound ? 8 : 0, dir.resolve("reverse.safetensors")));
         }
         return out;
     }
 
+    /** Trains for {@code epochs}, or {@code seconds} if that ends first (0: no time limit). */
     private static TaskModel train(Kernels k, TrainingTask task, int epochs, int seconds, Path file) throws Exception {
         new Trainer(k, task, new TrainingSettings("adam", 1e-2, 5, epochs, seconds / 60.0, 1000, 1, TrainingSettings.NonFinitePolicy.STOP),
                 null).run(file, false);
         return ModelFiles.open(file);
-    }
-
-    /** Sentences of a small grammar ("the cat sees the fish."), one after another on one line, cut to {@code chars} characters. */
-    static String sentences(int chars, long seed) {
-        Random r = new Random(seed);
-        String[] subjects = {"the cat", "a dog", "my friend", "the king", "the queen"};
-        String[] verbs = {"sees", "likes", "finds", "eats", "keeps"};
-        String[] objects = {"the fish.", "a bone.", "the crown.", "my hat.", "a cake."};
-        StringBuilder s = new StringBuilder();
-        while (s.length() < chars) {
-            s.append(subjects[r.nextInt(subjects.length)]).append(' ').append(verbs[r.nextInt(verbs.length)]).append(' ')
-                    .append(objects[r.nextInt(objects.length)]).append(' ');
-        }
-        return s.substring(0, chars);
-    }
-
-    /** Sentences labelled pos, neg or meh by the one opinion word among filler words. */
-    static List<LabelledSentence> opinions(int n, long seed) {
-        Random r = new Random(seed);
-        String[][] words = {{"good", "great", "lovely", "superb"}, {"bad", "awful", "poor", "dull"}, {"okay", "average", "so-so", "fair"}};
-        String[] labels = {"pos", "neg", "meh"};
-        String[] filler = {"the", "food", "was", "movie", "really", "service", "and", "plot", "quite", "very"};
-        List<LabelledSentence> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int label = r.nextInt(3);
-            List<String> w = new ArrayList<>();
-            for (int j = 0, len = 2 + r.nextInt(5); j < len; j++) {
-                w.add(filler[r.nextInt(filler.length)]);
-            }
-            w.add(r.nextInt(w.size() + 1), words[label][r.nextInt(4)]);
-            out.add(new LabelledSentence(String.join(" ", w), labels[label]));
-        }
-        return out;
-    }
-
-    /** Sentences "DET (ADJ) NOUN VERB PROPN PUNCT" with capitalised proper names. */
-    static List<TaggedSentence> taggedSentences(int n, long seed) {
-        Random r = new Random(seed);
-        String[] det = {"the", "a", "this"}, adj = {"big", "old", "red"}, noun = {"cat", "dog", "house", "tree"},
-                verb = {"sees", "likes", "hits"}, propn = {"Anna", "Bob", "Carla", "Dmitri", "Emma", "Farid"};
-        List<TaggedSentence> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            List<String> w = new ArrayList<>(), t = new ArrayList<>();
-            w.add(det[r.nextInt(det.length)]);
-            t.add("DET");
-            if (r.nextBoolean()) {
-                w.add(adj[r.nextInt(adj.length)]);
-                t.add("ADJ");
-            }
-            w.add(noun[r.nextInt(noun.length)]);
-            t.add("NOUN");
-            w.add(verb[r.nextInt(verb.length)]);
-            t.add("VERB");
-            w.add(propn[r.nextInt(propn.length)]);
-            t.add("PROPN");
-            w.add(".");
-            t.add("PUNCT");
-            out.add(new TaggedSentence(w, t));
-        }
-        return out;
     }
 }
