@@ -101,9 +101,9 @@ final class ModelRoutes {
         Seq2SeqModel.Attended a = m.translateWithAttention(text);
         // the output tokens end with </s> when decoding stopped there; the translation is the tokens before it
         List<String> output = a.outputTokens();
-        List<String> words = output.isEmpty() || !output.getLast().equals(END_OF_TEXT) ? output
+        List<String> tokens = output.isEmpty() || !output.getLast().equals(END_OF_TEXT) ? output
                 : output.subList(0, output.size() - 1);
-        String translation = String.join(m.config().tokens() == Seq2SeqModel.Tokens.CHARS ? "" : " ", words);
+        String translation = String.join(m.config().tokens() == Seq2SeqModel.Tokens.CHARS ? "" : " ", tokens);
         Map<String, Object> attention = new LinkedHashMap<>();
         attention.put("source", a.sourceTokens());
         attention.put("output", output);
