@@ -62,6 +62,7 @@ class PageBrowserTest {
     static final Dimension PHONE = new Dimension(390, 844);
 
     Path dir;
+    Path profile;   // the browser's fresh user-data directory
     Map<String, TaskModel> models;
     RnnServer server;
     ChromeDriver browser;
@@ -78,7 +79,7 @@ class PageBrowserTest {
         lm = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
         server = RnnServer.builder().models(models).build().start();
         Files.createDirectories(SCREENSHOTS);
-        Path profile = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "chromium-profile");
+        profile = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "chromium-profile");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // headless, and nothing that would reach for the network: this machine and CI have none to spare
@@ -100,6 +101,13 @@ class PageBrowserTest {
     void stop() throws Exception {
         if (browser != null) {
             browser.quit();
+        }
+        if (profile != null) {
+            try (var all = Files.walk(profile)) {
+                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
         if (server != null) {
             server.close();
