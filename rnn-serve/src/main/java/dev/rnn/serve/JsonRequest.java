@@ -112,6 +112,18 @@ final class JsonRequest {
         return v;
     }
 
+    /** A boolean field, or {@code otherwise} when absent. */
+    boolean bool(String name, boolean otherwise) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isBoolean()) {
+            throw ApiException.badRequest("field '" + name + "' must be true or false, found " + kind(n));
+        }
+        return n.booleanValue();
+    }
+
     private void checkLength(String name, long codePoints) {
         if (codePoints > limits.maxTextLength()) {
             throw new ApiException(413, "field '" + name + "' has " + codePoints + " characters, more than the limit of "

@@ -16,6 +16,8 @@ import java.util.Map;
 /** The routes on one model: its description, classify, tag, translate and complete. */
 final class ModelRoutes {
 
+    private static final String END_OF_TEXT = Seq2SeqModel.SPECIALS.getLast();   // "</s>"
+
     private final Map<String, ServedModel> models;
     private final RnnServer.Limits limits;
     private final Map<String, Object> described;   // the answer of GET /v1/models, fixed for the server's life
@@ -79,15 +81,37 @@ final class ModelRoutes {
         return Map.of("words", words, "tags", tags);
     }
 
-    /** POST /v1/models/{name}/translate {"text", "beam"}. */
+    /** POST /v1/models/{name}/translate {"text", "beam", "attention"}. */
     Object translate(JsonEndpoint.Call call) {
         ServedModel served = model(call);
         Seq2SeqModel m = served.as(Seq2SeqModel.class, Seq2SeqModel.TASK, "translate");
-        JsonRequest json = call.json().allow("text", "beam");
+        JsonRequest json = call.json().allow("text", "beam", "attention");
         String text = json.nonEmptyText("text");
         int beam = json.integer("beam", 1, 1, limits.maxBeamWidth());
-        String translation = m.translate(text, beam);
-        return Map.of("translation", translation);
+        if (!json.bool("attention", false)) {
+            return Map.of("translation", m.translate(text, beam));
+        }
+        if (beam != 1) {
+            throw ApiException.badRequest("attention is shown for the greedy translation only: give 'beam' 1 (or none) with 'attention', found "
+                    + beam);
+        }
+        if (m.config().attention() == Seq2SeqModel.Attention.NONE) {
+            throw ApiException.badRequest("model '" + served.name() + "' has no attention to show");
+        }
+        Seq2SeqModel.Attended a = m.translateWithAttention(text);
+        // the output tokens end with </s> when decoding stopped there; the translation is the tokens before it
+        List<String> output = a.outputTokens();
+        List<String> tokens = output.isEmpty() || !output.getLast().equals(END_OF_TEXT) ? output
+                : output.subList(0, output.size() - 1);
+        String translation = String.join(m.config().tokens() == Seq2SeqModel.Tokens.CHARS ? "" : " ", tokens);
+        Map<String, Object> attention = new LinkedHashMap<>();
+        attention.put("source", a.sourceTokens());
+        attention.put("output", output);
+        attention.put("weights", a.weights());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("translation", translation);
+        out.put("attention", attention);
+        return out;
     }
 
     /** POST /v1/models/{name}/complete {"prefix", "k", "beam", "length"}. */

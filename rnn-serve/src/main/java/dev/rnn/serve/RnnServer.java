@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
 
 /**
  * An HTTP service over task models opened with {@code ModelFiles}: JSON routes to classify, tag,
- * translate and complete text, language-model streams kept between requests, and health checks
- * ({@code docs/serving.md} lists them with examples). Runs on Helidon SE's web server, one virtual
- * thread per request.
+ * translate and complete text, language-model streams kept between requests, health checks, and a
+ * web page at {@code /} that calls them as one types ({@code docs/serving.md} lists them with
+ * examples). Runs on Helidon SE's web server, one virtual thread per request.
  *
  * <pre>{@code
  * try (RnnServer server = RnnServer.builder().model("lm", ModelFiles.open(Path.of("lm.safetensors"))).port(8080).build().start()) {
@@ -72,7 +72,10 @@ public final class RnnServer implements AutoCloseable {
         this.streams = new TextStreams(limits.maxStreams(), limits.streamIdleTimeout().toNanos(), b.clock);
         ModelRoutes modelRoutes = new ModelRoutes(models, limits);
         StreamRoutes streamRoutes = new StreamRoutes(modelRoutes, streams, limits);
+        PageRoutes page = new PageRoutes();
         HttpRouting.Builder routing = HttpRouting.builder()
+                .get("/", page::index)
+                .get("/page/{file}", page::file)
                 .get("/health/live", JsonEndpoint.of(limits, call -> Map.of("status", "UP")))
                 .get("/health/ready", JsonEndpoint.of(limits, call -> ready
                         ? Map.of("status", "UP", "models", models.size())

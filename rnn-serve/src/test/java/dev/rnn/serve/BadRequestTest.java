@@ -95,8 +95,11 @@ class BadRequestTest {
             case 9 -> Bad.of("POST", "/v1/models/lm/complete", "{\"prefix\":\"the\",\"" + pick(r, "k", "beam", "length") + "\":"
                     + pick(r, "0", "-1", "31", "1000000", "2.5", "\"3\"", "true", "[2]", "1e3") + "}", "k, beam or length past the limits");
             case 10 -> Bad.of("POST", "/v1/models/lm/complete", "{\"prefix\":\"the\",\"k\":3,\"beam\":2}", "a beam narrower than k");
-            case 11 -> Bad.of("POST", "/v1/models/reverse/translate", "{\"text\":\"abc\",\"beam\":" + pick(r, "0", "5", "-2", "\"1\"", "1.0001", "null,\"x\":1")
-                    + "}", "a beam past the limit");
+            case 11 -> r.nextBoolean()
+                    ? Bad.of("POST", "/v1/models/reverse/translate", "{\"text\":\"abc\",\"beam\":" + pick(r, "0", "5", "-2", "\"1\"", "1.0001",
+                            "null,\"x\":1") + "}", "a beam past the limit")
+                    : Bad.of("POST", "/v1/models/reverse/translate", "{\"text\":\"abc\",\"attention\":" + pick(r, "1", "\"true\"", "[]", "{}",
+                            "true,\"beam\":2") + "}", "attention that is no boolean, or asked of a beam search");
             case 12 -> Bad.of("POST", "/v1/models/tagger/tag", pick(r, "{\"words\":[]}", "{\"words\":[\"\"]}", "{\"words\":[\" \"]}",
                     "{\"words\":[1,2]}", "{\"words\":\"the cat\"}", "{\"words\":[\"a\"],\"text\":\"a\"}", "{\"text\":\"  \"}",
                     "{\"words\":[[\"a\"]]}", "{\"text\":\"...\",\"tags\":[]}"), "words of the wrong shape");
@@ -105,7 +108,7 @@ class BadRequestTest {
             case 14 -> Bad.of("PUT", streamPath + "/state", pick(r, "{\"state\":\"not base64!\"}", "{\"state\":\"AAAA\"}", "{\"state\":1}",
                     "{\"state\":\"\"}", "{\"model\":\"sentiment\",\"state\":\"AAAA\"}", "{}"), "a state of the wrong size or form");
             default -> Bad.of(pick(r, "GET", "DELETE", "PATCH"), pick(r, "/v1/models/lm/complete", "/v1/models/sentiment/classify",
-                    "/v1/streams", "/", "/health", "/v2/models", "/v1/models/lm/streams"), null, "a method or path without a route");
+                    "/v1/streams", "/page", "/health", "/v2/models", "/v1/models/lm/streams"), null, "a method or path without a route");
         };
     }
 

@@ -133,6 +133,37 @@ class RnnServerTest {
     }
 
     @Test
+    void translatesWithAttentionOnRequestAsTheLibraryDoes() throws Exception {
+        Seq2SeqModel m = (Seq2SeqModel) models.get("reverse");
+        for (String text : List.of("abcde", "f", "aabbccddeeff")) {
+            Http.Answer a = http.post("/v1/models/reverse/translate", Map.of("text", text, "attention", true));
+            assertEquals(200, a.status(), a.body());
+            assertEquals(m.translate(text, 1), a.json().get("translation").asText());
+            Seq2SeqModel.Attended expected = m.translateWithAttention(text);
+            JsonNode attention = a.json().get("attention");
+            assertEquals(expected.sourceTokens(), strings(attention.get("source")));
+            assertEquals(expected.outputTokens(), strings(attention.get("output")));
+            JsonNode weights = attention.get("weights");
+            assertEquals(expected.weights().length, weights.size());
+            for (int t = 0; t < weights.size(); t++) {
+                assertEquals(expected.sourceTokens().size(), weights.get(t).size());
+                for (int j = 0; j < weights.get(t).size(); j++) {
+                    assertEquals(expected.weights()[t][j], weights.get(t).get(j).floatValue());
+                }
+            }
+        }
+        Http.Answer plain = http.post("/v1/models/reverse/translate", Map.of("text", "abc", "attention", false));
+        assertEquals(200, plain.status(), plain.body());
+        assertFalse(plain.json().has("attention"));
+        Http.Answer beam = http.post("/v1/models/reverse/translate", Map.of("text", "abc", "attention", true, "beam", 2));
+        assertEquals(400, beam.status(), beam.body());
+        assertTrue(beam.json().get("error").asText().contains("greedy"), beam.body());
+        Http.Answer wrongType = http.post("/v1/models/reverse/translate", Map.of("text", "abc", "attention", "yes"));
+        assertEquals(400, wrongType.status(), wrongType.body());
+        assertEquals("field 'attention' must be true or false, found a string", wrongType.json().get("error").asText());
+    }
+
+    @Test
     void completesAsTheLibraryDoes() throws Exception {
         Http.Answer a = http.post("/v1/models/lm/complete", Map.of("prefix", "the c", "k", 3, "beam", 4, "length", 7));
         assertEquals(200, a.status(), a.body());
@@ -206,6 +237,24 @@ class RnnServerTest {
             assertEquals(404, a.status(), a.body());
         }
         assertEquals(0, server.openStreams());
+    }
+
+    @Test
+    void servesThePageAndItsFiles() throws Exception {
+        Http.Answer page = http.get("/");
+        assertEquals(200, page.status(), page.body());
+        assertTrue(page.body().startsWith("<!doctype html>") && page.body().contains("/page/page.js") && page.body().contains("/page/page.css"),
+                page.body());
+        for (String file : List.of("page.js", "page.css")) {
+            Http.Answer a = http.get("/page/" + file);
+            assertEquals(200, a.status(), file);
+            assertFalse(a.body().isBlank(), file);
+        }
+        Http.Answer missing = http.get("/page/secrets.txt");
+        assertEquals(404, missing.status(), missing.body());
+        assertEquals("the page has no file 'secrets.txt'; it has page.css and page.js", missing.json().get("error").asText());
+        assertEquals(404, http.get("/page/index.html").status(), "the page itself is at /");
+        assertEquals(404, http.get("/page/../pom.xml").status());
     }
 
     @Test

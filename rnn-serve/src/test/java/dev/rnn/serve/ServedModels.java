@@ -4,15 +4,23 @@ import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsWriter;
 import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.CharLanguageModelTraining;
 import dev.rnn.models.tasks.ModelFiles;
 import dev.rnn.models.tasks.Seq2SeqModel;
+import dev.rnn.models.tasks.Seq2SeqTraining;
 import dev.rnn.models.tasks.SentenceClassifier;
+import dev.rnn.models.tasks.SentenceClassifierTraining;
 import dev.rnn.models.tasks.SequenceTagger;
+import dev.rnn.models.tasks.SequenceTaggerTraining;
+import dev.rnn.models.tasks.TaskData;
 import dev.rnn.models.tasks.TaskModel;
 import dev.rnn.models.text.LabelledSentence;
 import dev.rnn.models.text.TaggedSentence;
 import dev.rnn.models.text.TextPair;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.Trainer;
+import dev.rnn.models.training.TrainingSettings;
+import dev.rnn.models.training.TrainingTask;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Tiny untrained models of each served task, written to files and opened for inference as the service opens them. */
+/**
+ * Models of each served task, written to files and opened for inference as the service opens them:
+ * tiny untrained ones ({@link #openAll}) for the routes' tests, and small ones trained for seconds on
+ * generated data ({@link #trainAll}) for the page, whose answers should read as answers.
+ */
 final class ServedModels {
 
     /** The language model's characters: anything else is outside its vocabulary. */
@@ -71,15 +83,62 @@ final class ServedModels {
     }
 
     static List<TextPair> reversals() {
-        Random r = new Random(4);
+        return reversals(10, 5, 4);
+    }
+
+    /** {@code n} strings of 1 to {@code maxLength} letters a–f, each paired with itself reversed. */
+    static List<TextPair> reversals(int n, int maxLength, long seed) {
+        Random r = new Random(seed);
         List<TextPair> out = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < n; i++) {
             StringBuilder s = new StringBuilder();
-            for (int j = 0, n = 1 + r.nextInt(5); j < n; j++) {
+            for (int j = 0, length = 1 + r.nextInt(maxLength); j < length; j++) {
                 s.append((char) ('a' + r.nextInt(6)));
             }
             out.add(new TextPair(s.toString(), new StringBuilder(s).reverse().toString()));
         }
         return out;
+    }
+
+    /**
+     * lm, sentiment, tagger and reverse again, of the same tasks and names as {@link #openAll}, but
+     * trained on generated data for a few epochs each, written by the trainer to {@code dir} and
+     * opened from there. With {@code timeBound}, each also stops after a few seconds, so that a busy
+     * machine gets rougher models rather than a slower test.
+     */
+    static Map<String, TaskModel> trainAll(Path dir, boolean timeBound) throws Exception {
+        Kernels k = Kernels.preferred();
+        Map<String, TaskModel> out = new LinkedHashMap<>();
+        String text = TaskData.text(4000, 1);
+        try (CharLanguageModel lm = CharLanguageModel.create(k, new CharLanguageModel.Config(CellKind.LSTM, 16, 64, 1, 0),
+                Vocabulary.ofCharacters(text), 3);
+             CharLanguageModelTraining t = new CharLanguageModelTraining(lm, lm.encode(text), lm.encode(TaskData.text(400, 2)), 16, 32, 3)) {
+            out.put("lm", train(k, t, 12, timeBound ? 12 : 0, dir.resolve("lm.safetensors")));
+        }
+        List<LabelledSentence> sentiment = TaskData.sentiment(400, 4);
+        try (SentenceClassifier c = SentenceClassifier.create(k, new SentenceClassifier.Config(CellKind.LSTM, 16, 8, 512, 16, 1, true, 0, 0),
+                sentiment, 5)) {
+            out.put("sentiment", train(k, new SentenceClassifierTraining(c, sentiment, TaskData.sentiment(60, 6), 16, 5), 6, timeBound ? 4 : 0,
+                    dir.resolve("sentiment.safetensors")));
+        }
+        List<TaggedSentence> tagged = TaskData.tagged(400, 7);
+        try (SequenceTagger t = SequenceTagger.create(k, new SequenceTagger.Config(CellKind.LSTM, 16, 8, 512, 16, 1, 0, 0), tagged, 8)) {
+            out.put("tagger", train(k, new SequenceTaggerTraining(t, tagged, TaskData.tagged(60, 9), 16, 8), 6, timeBound ? 4 : 0,
+                    dir.resolve("tagger.safetensors")));
+        }
+        List<TextPair> pairs = reversals(1200, 8, 10);
+        try (Seq2SeqModel m = Seq2SeqModel.create(k, new Seq2SeqModel.Config(CellKind.LSTM, 16, 32, 1, true, Seq2SeqModel.Attention.DOT,
+                false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), pairs, 11);
+             Seq2SeqTraining t = new Seq2SeqTraining(m, pairs, reversals(60, 8, 12), 32, 13, 1, 1)) {
+            out.put("reverse", train(k, t, 10, timeBound ? 8 : 0, dir.resolve("reverse.safetensors")));
+        }
+        return out;
+    }
+
+    /** Trains for {@code epochs}, or {@code seconds} if that ends first (0: no time limit). */
+    private static TaskModel train(Kernels k, TrainingTask task, int epochs, int seconds, Path file) throws Exception {
+        new Trainer(k, task, new TrainingSettings("adam", 1e-2, 5, epochs, seconds / 60.0, 1000, 1, TrainingSettings.NonFinitePolicy.STOP),
+                null).run(file, false);
+        return ModelFiles.open(file);
     }
 }

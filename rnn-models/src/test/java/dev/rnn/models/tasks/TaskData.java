@@ -6,14 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** Small generated data sets that a working model learns in seconds. */
-final class TaskData {
+/** Small generated data sets that a working model learns in seconds (also rnn-serve's, through this module's test jar). */
+public final class TaskData {
 
     private TaskData() {
     }
 
     /** A text with short-range structure: words from a small lexicon in a fixed grammar. */
-    static String text(int chars, long seed) {
+    public static String text(int chars, long seed) {
         Random r = new Random(seed);
         String[] subjects = {"the cat", "a dog", "my friend", "the king"};
         String[] verbs = {"sees", "likes", "finds", "eats"};
@@ -30,7 +30,7 @@ final class TaskData {
     private static final String[] FILLER = {"the", "food", "was", "movie", "really", "service", "and", "plot", "quite", "very"};
 
     /** Sentences labelled "pos" or "neg" by the one sentiment word they contain, amid filler words. */
-    static List<LabelledSentence> sentiment(int n, long seed) {
+    public static List<LabelledSentence> sentiment(int n, long seed) {
         Random r = new Random(seed);
         List<LabelledSentence> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -47,7 +47,7 @@ final class TaskData {
     }
 
     /** Sentences "DET (ADJ) NOUN VERB (PROPN) PUNCT" with capitalised proper names. */
-    static List<TaggedSentence> tagged(int n, long seed) {
+    public static List<TaggedSentence> tagged(int n, long seed) {
         Random r = new Random(seed);
         String[] det = {"the", "a", "this"}, adj = {"big", "old", "red"}, noun = {"cat", "dog", "house", "tree"},
                 verb = {"sees", "likes", "hits"}, propn = {"Anna", "Bob", "Carla", "Dmitri", "Emma", "Farid"};
