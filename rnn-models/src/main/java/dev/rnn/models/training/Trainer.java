@@ -217,8 +217,9 @@ public final class Trainer {
      * rate; the optimizer holds the base rate between updates, so checkpoints and plateaus see it alone.
      */
     private void stepAtScheduledRate(Optimizer optimizer, LearningRateSchedule rates, long step) {
-        double base = optimizer.learningRate();
-        optimizer.setLearningRate(rates.at((int) Math.min(Integer.MAX_VALUE, step)) * (base / settings.learningRate()));
+        double base = optimizer.learningRate(), scheduled = rates.at((int) Math.min(Integer.MAX_VALUE, step));
+        // at the full rate (plateau without warm-up, as before schedules) the base rate itself, to its last bit
+        optimizer.setLearningRate(scheduled == settings.learningRate() ? base : scheduled * (base / settings.learningRate()));
         optimizer.step();
         optimizer.setLearningRate(base);
     }
