@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.GradientCheck;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.TruncatedBptt;
@@ -125,7 +126,7 @@ class LanguageModelTruncatedBpttTest {
                 double largest = 0;
                 for (int d = 0; d < 3; d++) {
                     float[] v = direction(e.value(), rnd);
-                    double numeric = numeric(e.value(), v, head ? chunkLoss : tailLoss, 1e-2f);
+                    double numeric = GradientCheck.centralDifference(e.value(), v, head ? chunkLoss : tailLoss, 1e-2f);
                     double analytic = dot(truncated.get(i), v), tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 1e-4;
                     assertEquals(numeric, analytic, tol, kind + " " + e.name() + " direction " + d);
                     largest = Math.max(largest, Math.abs(numeric));
@@ -169,21 +170,5 @@ class LanguageModelTruncatedBpttTest {
             s += (double) a[i] * b[i];
         }
         return s;
-    }
-
-    private static double numeric(Matrix target, float[] v, DoubleSupplier loss, float eps) {
-        float[] original = target.toArray(), moved = new float[original.length];
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] + eps * v[i];
-        }
-        target.copyFrom(moved);
-        double plus = loss.getAsDouble();
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] - eps * v[i];
-        }
-        target.copyFrom(moved);
-        double minus = loss.getAsDouble();
-        target.copyFrom(original);
-        return (plus - minus) / (2.0 * eps);
     }
 }

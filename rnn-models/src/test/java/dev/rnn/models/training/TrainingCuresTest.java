@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.GradientCheck;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -102,28 +103,17 @@ class TrainingCuresTest {
                 assertEquals(r.penalty(k, params), penalty, 0, "addTo returns the penalty");
                 for (int t = 0; t < params.size(); t++) {
                     Matrix p = params.get(t);
-                    float[] original = p.toArray(), grad = grads.get(t).toArray(), moved = new float[original.length];
+                    float[] grad = grads.get(t).toArray();
                     double largest = 0;
                     for (int d = 0; d < 3; d++) {
-                        float[] v = new float[original.length];
+                        float[] v = new float[grad.length];
                         double analytic = 0;
                         for (int i = 0; i < v.length; i++) {
                             v[i] = rnd.nextFloat() * 2 - 1;
                             analytic += (double) grad[i] * v[i];
                         }
-                        float eps = 1e-2f;   // every |p| ≥ 0.1 > ε·|v|: no L1 kink is crossed
-                        for (int i = 0; i < v.length; i++) {
-                            moved[i] = original[i] + eps * v[i];
-                        }
-                        p.copyFrom(moved);
-                        double plus = r.penalty(k, params);
-                        for (int i = 0; i < v.length; i++) {
-                            moved[i] = original[i] - eps * v[i];
-                        }
-                        p.copyFrom(moved);
-                        double minus = r.penalty(k, params);
-                        p.copyFrom(original);
-                        double numeric = (plus - minus) / (2 * eps);
+                        // every |p| ≥ 0.1 > ε·|v|: no L1 kink is crossed
+                        double numeric = GradientCheck.centralDifference(p, v, () -> r.penalty(k, params), 1e-2f);
                         // the penalty is quadratic or linear here: only float rounding of p ± εv remains
                         assertEquals(numeric, analytic, 1e-4 * (1 + Math.abs(numeric)), r + " tensor " + t + " direction " + d);
                         largest = Math.max(largest, Math.abs(numeric));
