@@ -10,6 +10,8 @@ import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.tasks.CharLanguageModelTraining;
 import dev.rnn.models.text.TextFiles;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.TrainingSettings;
+import dev.rnn.models.training.TruncatedBptt;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,7 +35,7 @@ final class LmCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 2e-3, 5, 20, 500, 0.7);
+    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("adam", 2e-3, 5, 20, 500, 0.7, 0, true);
 
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Train on a UTF-8 text: its characters are the vocabulary; the last --val-fraction is held out for"
@@ -66,7 +68,7 @@ final class LmCommand implements Runnable {
         @Option(names = "--dropout", defaultValue = "0.25", description = "dropout between levels and before the output (default: ${DEFAULT-VALUE})")
         double dropout;
 
-        @Option(names = "--seq-len", defaultValue = "100", description = "steps per batch, the BPTT window (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seq-len", defaultValue = "100", description = "steps per batch, the BPTT window (default: ${DEFAULT-VALUE}; see --bptt)")
         int seqLen;
 
         @Option(names = "--batch", defaultValue = "32", description = "parallel streams per batch (default: ${DEFAULT-VALUE})")
@@ -94,12 +96,15 @@ final class LmCommand implements Runnable {
             CharLanguageModel.Config config = new CharLanguageModel.Config(
                     CellNames.parse(cell), embedding, hidden, layers, dropout);
             PrintWriter out = spec.commandLine().getOut();
+            TruncatedBptt.Lengths bptt = training.truncatedBptt(seqLen, spec.commandLine().getParseResult().hasMatchedOption("--seq-len"));
+            TrainingSettings settings = training.settings(DEFAULTS);
             try (CharLanguageModel lm = CharLanguageModel.create(Kernels.preferred(), config, vocab, training.seed);
                  CharLanguageModelTraining task = new CharLanguageModelTraining(lm, Arrays.copyOfRange(ids(lm, cps), 0, split),
-                         Arrays.copyOfRange(ids(lm, cps), split, cps.length), batch, seqLen, training.seed)) {
-                out.printf(Locale.ROOT, "%s: %d characters (%d for training, %d held out), vocabulary %d; %s %d×%d, %,d parameters%n",
-                        text, cps.length, split, cps.length - split, vocab.size(), cell, layers, hidden, lm.parameters().count());
-                TrainingRun.run(task, training.settings(DEFAULTS), model, training.resume,
+                         Arrays.copyOfRange(ids(lm, cps), split, cps.length), batch, bptt, training.seed)) {
+                out.printf(Locale.ROOT, "%s: %d characters (%d for training, %d held out), vocabulary %d; %s %d×%d, %,d parameters;"
+                        + " truncated BPTT %d forward, %d back%n", text, cps.length, split, cps.length - split, vocab.size(), cell, layers,
+                        hidden, lm.parameters().count(), bptt.k1(), bptt.k2());
+                TrainingRun.run(task, settings, model, training.resume,
                         "character LM on " + text.getFileName(), out);
             }
             return 0;

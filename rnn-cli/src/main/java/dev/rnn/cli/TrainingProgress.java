@@ -30,6 +30,8 @@ final class TrainingProgress implements TrainingListener {
     private String unit = "units";
     private long lastLine;
     private volatile double remaining = Double.NaN;
+    private double penaltySum;     // the L1/L2 penalty since the last validation, shown apart from the loss
+    private int penaltyCount;
 
     TrainingProgress(PrintWriter out, Path png, String title, boolean terminal) {
         this.out = out;
@@ -51,11 +53,22 @@ final class TrainingProgress implements TrainingListener {
     }
 
     @Override
+    public void penalty(double penalty) {
+        penaltySum += penalty;
+        penaltyCount++;
+    }
+
+    /** " + penalty X" with the mean penalty since the last validation, or nothing without one. */
+    private String penaltyText() {
+        return penaltyCount == 0 ? "" : String.format(Locale.ROOT, " + penalty %.4f", penaltySum / penaltyCount);
+    }
+
+    @Override
     public void batch(int epoch, int batch, int batchesPerEpoch, double recentLoss, double unitsPerSecond,
                       double elapsedSeconds, double remainingSeconds) {
         remaining = remainingSeconds;
         if (terminal) {
-            String msg = String.format(Locale.ROOT, "loss %.4f · %s %s/s", recentLoss, rate(unitsPerSecond), unit);
+            String msg = String.format(Locale.ROOT, "loss %.4f%s · %s %s/s", recentLoss, penaltyText(), rate(unitsPerSecond), unit);
             if (bar == null || barEpoch != epoch) {
                 closeBar();
                 // the bar's ETA slot shows the time left for the whole run, not for this epoch
@@ -70,7 +83,7 @@ final class TrainingProgress implements TrainingListener {
             bar.setExtraMessage(msg);
             return;
         }
-        String msg = String.format(Locale.ROOT, "loss %.4f · %s %s/s · left %s", recentLoss, rate(unitsPerSecond), unit,
+        String msg = String.format(Locale.ROOT, "loss %.4f%s · %s %s/s · left %s", recentLoss, penaltyText(), rate(unitsPerSecond), unit,
                 clock(remainingSeconds));
         long now = System.nanoTime();
         if (now - lastLine > 10_000_000_000L || batch == batchesPerEpoch) {
@@ -85,8 +98,10 @@ final class TrainingProgress implements TrainingListener {
     public void validated(Point p, List<Point> history) {
         closeBar();
         String acc = Double.isNaN(p.validationAccuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", p.validationAccuracy());
-        String where = p.step() == 0 ? "before training: " : String.format(Locale.ROOT, "epoch %.2f (%s): training loss %.4f, ",
-                p.epochs(), clock(p.seconds()), p.trainLoss());
+        String where = p.step() == 0 ? "before training: " : String.format(Locale.ROOT, "epoch %.2f (%s): training loss %.4f%s, ",
+                p.epochs(), clock(p.seconds()), p.trainLoss(), penaltyText());
+        penaltySum = 0;
+        penaltyCount = 0;
         out.printf(Locale.ROOT, "%svalidation loss %.4f%s%s%n", where, p.validationLoss(), acc, p.best() ? " (best so far, saved)" : "");
         out.flush();
         if (png != null) {

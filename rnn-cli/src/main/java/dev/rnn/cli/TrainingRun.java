@@ -30,6 +30,7 @@ final class TrainingRun {
         if (!resume && Files.exists(Checkpoint.pathFor(model))) {
             out.println("note: starting afresh; the old checkpoint " + Checkpoint.pathFor(model) + " will be replaced (--resume continues it)");
         }
+        out.println(TrainingOptions.summary(settings));
         Path png = Checkpoint.sibling(model, ".png");
         TrainingProgress progress = new TrainingProgress(out, png, title, TrainingProgress.isTerminal());
         Trainer trainer = new Trainer(Kernels.preferred(), task, settings, progress);

@@ -199,6 +199,20 @@ public final class StackedLayers implements AutoCloseable {
      * {@link #initialStateGradients} gives ∂loss/∂h0 and ∂loss/∂c0.
      */
     public void backward(Matrix dOutput, Matrix dhN, Matrix dcN, List<Level> grads, Matrix dInput) {
+        backward(dOutput, dhN, dcN, grads, dInput, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #backward(Matrix, Matrix, Matrix, List, Matrix)} through at most the last
+     * {@code stepsBack} steps of every level (truncated BPTT, see {@link RecurrentLayer}): outputs of
+     * earlier steps are constants of the graph, and the gradient stops at the states before the first
+     * step taken. Bidirectional levels take every step.
+     */
+    public void backward(Matrix dOutput, Matrix dhN, Matrix dcN, List<Level> grads, Matrix dInput, int stepsBack) {
+        if (stepsBack < steps && anyBidirectional()) {
+            throw new IllegalArgumentException("truncated backpropagation needs one-directional levels: a backward"
+                    + " direction reads the future");
+        }
         checkStates("dh_n", dhN);
         checkStates("dc_n", dcN);
         int rows = steps * batch;
@@ -211,7 +225,8 @@ public final class StackedLayers implements AutoCloseable {
                 bi.backward(d, g.forwardParams(), g.backwardParams(), dIn, stateBlock(dhN, s0), stateBlock(dcN, s0),
                         stateBlock(dhN, s0 + 1), stateBlock(dcN, s0 + 1));
             } else {
-                ((RecurrentLayer) layers.get(l)).backward(d, stateBlock(dhN, s0), stateBlock(dcN, s0), g.forwardParams(), dIn);
+                ((RecurrentLayer) layers.get(l)).backward(d, stateBlock(dhN, s0), stateBlock(dcN, s0), g.forwardParams(), dIn,
+                        null, stepsBack);
             }
             if (l == 0) {
                 break;
@@ -247,6 +262,15 @@ public final class StackedLayers implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private boolean anyBidirectional() {
+        for (Level level : levels) {
+            if (level.bidirectional()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The dropout mask applied to level l's input in the last training forward (for tests). */

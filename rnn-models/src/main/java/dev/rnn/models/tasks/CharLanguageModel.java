@@ -336,6 +336,15 @@ public final class CharLanguageModel implements TaskModel {
          * gradients of the mean loss. Returns the mean loss over the scored targets.
          */
         double forward(int[] in, int[] target, int steps, boolean training, long seed, boolean backward) {
+            return forward(in, target, steps, training, seed, backward ? Integer.MAX_VALUE : 0);
+        }
+
+        /**
+         * As above, with the gradients (unless {@code stepsBack} is 0) of the graph truncated to the
+         * last {@code stepsBack} steps ({@link StackedLayers#backward(Matrix, Matrix, Matrix, List, Matrix, int)}).
+         */
+        double forward(int[] in, int[] target, int steps, boolean training, long seed, int stepsBack) {
+            boolean backward = stepsBack > 0;
             int rows = steps * batch;
             Matrix xs = x.sliceRows(0, rows), drop = dropped.sliceRows(0, rows), lg = logits.sliceRows(0, rows);
             embedding.forward(in, xs);
@@ -353,7 +362,7 @@ public final class CharLanguageModel implements TaskModel {
             double mean = loss.lossAndGradient(lg, target, dl);
             head.backward(drop, dl, d);
             outputDropout.backward(d, d);
-            layers.backward(d, stack.grads(), dxs);
+            layers.backward(d, null, null, stack.grads(), dxs, stepsBack);
             embedding.backward(in, dxs);
             return mean;
         }

@@ -3,6 +3,7 @@ package dev.rnn.models.tasks;
 import dev.rnn.core.Matrix;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.TrainingTask;
+import dev.rnn.models.training.TruncatedBptt;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Map;
  * Trains a {@link CharLanguageModel} as char-rnn does: the training text is cut into B equal
  * streams read side by side, each batch is the next {@code seqLen} characters of every stream, the
  * state carried from batch to batch (reset at each epoch), and gradients flow back through the
- * batch's steps only (truncated BPTT with k1 = k2 = seqLen). Validation is
+ * batch's steps only (truncated BPTT with k1 = seqLen and k2 = seqLen unless given less). Validation is
  * {@link CharLanguageModel#loss(int[])} on the held-out text.
  */
 public final class CharLanguageModelTraining implements TrainingTask, AutoCloseable {
@@ -21,6 +22,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     private final int[] validation;
     private final int batch;
     private final int seqLen;
+    private final int stepsBack;
     private final long seed;
     private final int streamLength;
     private final CharLanguageModel.Runner runner;
@@ -29,6 +31,13 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
 
     /** {@code train} needs at least batch·seqLen + 1 characters; {@code validation} at least 2. */
     public CharLanguageModelTraining(CharLanguageModel model, int[] train, int[] validation, int batch, int seqLen, long seed) {
+        this(model, train, validation, batch, TruncatedBptt.Lengths.of(seqLen), seed);
+    }
+
+    /** As above with batches of k1 steps, each back-propagated through its last k2. */
+    public CharLanguageModelTraining(CharLanguageModel model, int[] train, int[] validation, int batch, TruncatedBptt.Lengths bptt,
+                                     long seed) {
+        int seqLen = bptt.k1();
         if (batch < 1 || seqLen < 1) {
             throw new IllegalArgumentException("batch and sequence length must be ≥ 1, found " + batch + " and " + seqLen);
         }
@@ -44,6 +53,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
         this.validation = validation.clone();
         this.batch = batch;
         this.seqLen = seqLen;
+        this.stepsBack = bptt.k2();
         this.seed = seed;
         this.streamLength = (train.length - 1) / batch;
         this.runner = model.runner(batch, seqLen);
@@ -80,7 +90,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
                 target[t * batch + b] = train[pos + 1];
             }
         }
-        double loss = runner.forward(in, target, seqLen, true, seed * 0x9E3779B97F4A7C15L + step, true);
+        double loss = runner.forward(in, target, seqLen, true, seed * 0x9E3779B97F4A7C15L + step, stepsBack);
         return new BatchLoss(loss, (long) batch * seqLen);
     }
 
@@ -94,6 +104,9 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
         Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, train.length + "+" + validation.length + ":"
                 + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
         m.put("training.seqLen", Integer.toString(seqLen));
+        if (stepsBack < seqLen) {
+            m.put("training.bpttBack", Integer.toString(stepsBack));   // absent when whole, as files made before it
+        }
         return m;
     }
 

@@ -40,10 +40,10 @@ public abstract class Optimizer {
         return learningRate;
     }
 
-    /** Sets the rate used by the next {@link #step()} (see {@link LearningRateSchedule}). */
+    /** Sets the rate used by the next {@link #step()} (see {@link LearningRateSchedule}); 0 (a schedule's floor) is allowed. */
     public void setLearningRate(double learningRate) {
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("learning rate must be > 0, found " + learningRate);
+        if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be a finite number ≥ 0, found " + learningRate);
         }
         this.learningRate = learningRate;
     }

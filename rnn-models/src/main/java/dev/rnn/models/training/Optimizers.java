@@ -5,35 +5,36 @@ import dev.rnn.core.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.List;
 
-/** Optimizers by the names the command line uses. */
+/** Optimizers from an {@link OptimizerSpec} or by the names the command line uses. */
 public final class Optimizers {
 
-    /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("adam", "rmsprop", "adagrad", "sgd");
+    /** The names {@link #create(String, Arena, List, List, double)} accepts. */
+    public static final List<String> NAMES = OptimizerSpec.NAMES;
 
     private Optimizers() {
     }
 
-    static void check(String name) {
-        if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown optimizer '" + name + "', expected one of " + NAMES);
-        }
-    }
-
-    /** Adam (PyTorch defaults), RMSprop (α 0.99), Adagrad, or SGD with momentum 0.9. */
+    /** The optimizer of that name with its defaults ({@link OptimizerSpec#named}). */
     public static Optimizer create(String name, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
-        return create(name, Kernels.preferred(), arena, params, grads, learningRate);
+        return create(OptimizerSpec.named(name), Kernels.preferred(), arena, params, grads, learningRate);
     }
 
     /** As {@link #create(String, Arena, List, List, double)}, updating with {@code kernels}. */
     public static Optimizer create(String name, Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads,
                                    double learningRate) {
-        check(name);
-        return switch (name) {
-            case "adam" -> Adam.withDefaults(kernels, arena, params, grads, learningRate);
-            case "rmsprop" -> new RmsProp(kernels, arena, params, grads, learningRate, 0.99);
-            case "adagrad" -> new Adagrad(kernels, arena, params, grads, learningRate);
-            default -> new Sgd(kernels, arena, params, grads, learningRate, 0.9, false);
+        return create(OptimizerSpec.named(name), kernels, arena, params, grads, learningRate);
+    }
+
+    /** The optimizer {@code spec} describes, updating with {@code kernels}. */
+    public static Optimizer create(OptimizerSpec spec, Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads,
+                                   double learningRate) {
+        return switch (spec) {
+            case OptimizerSpec.Sgd s -> new Sgd(kernels, arena, params, grads, learningRate, s.momentum(), s.nesterov());
+            case OptimizerSpec.Adagrad a -> new Adagrad(kernels, arena, params, grads, learningRate);
+            case OptimizerSpec.RmsProp r -> new RmsProp(kernels, arena, params, grads, learningRate, r.alpha());
+            case OptimizerSpec.Adam a -> new Adam(kernels, arena, params, grads, learningRate, a.beta1(), a.beta2(), a.eps(), 0);
+            case OptimizerSpec.AdamW a -> new Adam(kernels, arena, params, grads, learningRate, a.beta1(), a.beta2(), a.eps(),
+                    a.weightDecay());
         };
     }
 }

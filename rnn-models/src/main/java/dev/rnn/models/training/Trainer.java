@@ -61,7 +61,7 @@ public final class Trainer {
             metadata.put("training.frozen", String.join(",", params.frozen()));   // a resumed run must freeze the same
         }
         try (Arena arena = Arena.ofShared()) {
-            Optimizer optimizer = Optimizers.create(settings.optimizer(), kernels, arena, params.trainableValues(), params.trainableGradients(),
+            Optimizer optimizer = settings.optimizer().create(kernels, arena, params.trainableValues(), params.trainableGradients(),
                     settings.learningRate());
             int epoch = 0, batch = 0;
             long step = 0;
@@ -87,6 +87,8 @@ public final class Trainer {
                         epoch + 1, batch, before));
             }
             int perEpoch = task.batchesPerEpoch();
+            LearningRateSchedule rates = settings.schedule().schedule(settings.learningRate(), settings.decay(), perEpoch,
+                    (long) settings.epochs() * perEpoch);
             if (batch > 0) {
                 task.startEpoch(epoch);                               // the epoch's data order, then its carried state
                 Checkpoint.readCarried(checkpoint, task.carriedState());
@@ -110,11 +112,13 @@ public final class Trainer {
                 while (batch < perEpoch) {
                     params.zeroGradients();
                     TrainingTask.BatchLoss loss = task.trainBatch(batch, step);
+                    double penalty = penalize(params);
                     double norm = settings.clipNorm() > 0
                             ? GradientClipping.clipByGlobalNorm(kernels, params.trainableGradients(), settings.clipNorm())
                             : GradientClipping.globalNorm(kernels, params.trainableGradients());
-                    if (!Double.isFinite(loss.loss()) || !Double.isFinite(norm)) {
-                        String what = !Double.isFinite(loss.loss()) ? "loss " + loss.loss() : "gradient norm " + norm;
+                    if (!Double.isFinite(loss.loss()) || !Double.isFinite(norm) || !Double.isFinite(penalty)) {
+                        String what = !Double.isFinite(loss.loss()) ? "loss " + loss.loss()
+                                : !Double.isFinite(penalty) ? "penalty " + penalty : "gradient norm " + norm;
                         String first = params.firstNonFinite();
                         String where = String.format(Locale.ROOT, "epoch %d, step %d: non-finite %s%s", epoch + 1, step + 1, what,
                                 first == null ? "" : " (first offending: " + first + ")");
@@ -124,7 +128,7 @@ public final class Trainer {
                         }
                         listener.message(where + "; batch skipped");
                     } else {
-                        optimizer.step();
+                        stepAtScheduledRate(optimizer, rates, step);
                         lossSum += loss.loss() * loss.units();
                         lossUnits += loss.units();
                     }
@@ -192,6 +196,34 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Adds the L1/L2 penalty's gradient and clamps every gradient element to the clip value, as the
+     * settings ask; returns the penalty (0 without one), which the listener hears apart from the loss.
+     */
+    private double penalize(ParameterSet params) {
+        double penalty = 0;
+        if (!settings.regularization().isNone()) {
+            penalty = settings.regularization().addTo(kernels, params.trainableValues(), params.trainableGradients());
+            listener.penalty(penalty);
+        }
+        if (settings.clipValue() > 0) {
+            GradientClipping.clipByValue(params.trainableGradients(), settings.clipValue());
+        }
+        return penalty;
+    }
+
+    /**
+     * One update at the schedule's rate for this step, scaled by what plateaus have done to the base
+     * rate; the optimizer holds the base rate between updates, so checkpoints and plateaus see it alone.
+     */
+    private void stepAtScheduledRate(Optimizer optimizer, LearningRateSchedule rates, long step) {
+        double base = optimizer.learningRate(), scheduled = rates.at((int) Math.min(Integer.MAX_VALUE, step));
+        // at the full rate (plateau without warm-up, as before schedules) the base rate itself, to its last bit
+        optimizer.setLearningRate(scheduled == settings.learningRate() ? base : scheduled * (base / settings.learningRate()));
+        optimizer.step();
+        optimizer.setLearningRate(base);
+    }
+
     /** Validations since the last one that improved on the best (all of them when none did). */
     private static int withoutImprovement(List<TrainingListener.Point> history) {
         int n = 0;
@@ -235,7 +267,7 @@ public final class Trainer {
             SafetensorsWriter w = new SafetensorsWriter().metadata(meta);
             params.writeTo(w, "");
             w.write(model);
-        } else if (settings.decay() < 1) {
+        } else if (settings.decay() < 1 && settings.schedule().kind() == LearningRateSchedule.Kind.PLATEAU) {
             optimizer.setLearningRate(optimizer.learningRate() * settings.decay());
             listener.message(String.format(Locale.ROOT, "no improvement: learning rate now %.3g", optimizer.learningRate()));
         }

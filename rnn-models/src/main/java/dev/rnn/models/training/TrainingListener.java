@@ -17,6 +17,13 @@ public interface TrainingListener {
                        double elapsedSeconds, double remainingSeconds) {
     }
 
+    /**
+     * The L1/L2 penalty of the batch just trained, apart from its loss (called before {@link #batch},
+     * and only when the settings have a penalty).
+     */
+    default void penalty(double penalty) {
+    }
+
     /** A validation ran ({@code history} includes it). */
     default void validated(Point point, java.util.List<Point> history) {
     }

@@ -8,10 +8,61 @@ import java.lang.foreign.Arena;
 /**
  * Truncated backpropagation through time, as char-rnn and DL4J train on long streams: the stream is
  * cut into chunks of at most k1 steps; each chunk runs forward from the state the previous chunk
- * ended in (carried without gradient), and backward through at most its last k2 steps. With
- * k1 = k2 ≥ T it is full BPTT.
+ * ended in (carried without gradient), and backward through at most its last k2 steps. Truncation
+ * cuts the backward flow only, never the forward one: the sub-networks are back-propagated
+ * independently while the state runs on. With k1 = k2 ≥ T it is full BPTT.
+ *
+ * <p>This class runs one layer so; {@link Lengths} is the setting a task's training takes (the
+ * language model's {@code CharLanguageModelTraining}).
  */
 public final class TruncatedBptt implements AutoCloseable {
+
+    /**
+     * k1, the steps run forward between updates (a chunk), and k2 ≤ k1, the steps each update
+     * back-propagates through, counted back from the chunk's end: the outputs of the first k1 − k2
+     * steps of a chunk are constants of the graph. Immutable.
+     */
+    public record Lengths(int k1, int k2) {
+
+        public Lengths {
+            if (k1 < 1 || k2 < 1) {
+                throw new IllegalArgumentException("truncated BPTT needs k1 ≥ 1 and k2 ≥ 1, found " + k1 + " and " + k2);
+            }
+            if (k2 > k1) {
+                throw new IllegalArgumentException("truncated BPTT cannot go back further than it ran forward: k2 " + k2
+                        + " > k1 " + k1);
+            }
+        }
+
+        /** k1 = k2: every chunk back-propagated through whole. */
+        public static Lengths of(int k) {
+            return new Lengths(k, k);
+        }
+
+        /** "K1" or "K1,K2" (the command line's form). */
+        public static Lengths parse(String text) {
+            String[] parts = text.strip().split(",", -1);
+            if (parts.length > 2) {
+                throw new IllegalArgumentException("truncated BPTT is K1 or K1,K2, found '" + text + "'");
+            }
+            try {
+                int k1 = Integer.parseInt(parts[0].strip());
+                return new Lengths(k1, parts.length == 2 ? Integer.parseInt(parts[1].strip()) : k1);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("truncated BPTT is K1 or K1,K2 with whole numbers, found '" + text + "'");
+            }
+        }
+
+        /** Whether every step of a chunk is back-propagated through. */
+        public boolean whole() {
+            return k2 == k1;
+        }
+
+        @Override
+        public String toString() {
+            return k1 + "," + k2;
+        }
+    }
 
     private final RecurrentLayer layer;
     private final int k2;
