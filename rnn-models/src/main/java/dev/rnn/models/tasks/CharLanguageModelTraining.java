@@ -1,9 +1,6 @@
 package dev.rnn.models.tasks;
 
 import dev.rnn.core.Matrix;
-import dev.rnn.models.training.ParameterSet;
-import dev.rnn.models.training.TrainingTask;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -12,16 +9,15 @@ import java.util.Map;
  * streams read side by side, each batch is the next {@code seqLen} characters of every stream, the
  * state carried from batch to batch (reset at each epoch), and gradients flow back through the
  * batch's steps only (truncated BPTT with k1 = k2 = seqLen). Validation is
- * {@link CharLanguageModel#loss(int[])} on the held-out text.
+ * {@link CharLanguageModel#loss(int[])} on the held-out text. The data fingerprint hashes the
+ * training text's character ids, then the validation text's.
  */
-public final class CharLanguageModelTraining implements TrainingTask, AutoCloseable {
+public final class CharLanguageModelTraining extends TaskTraining implements AutoCloseable {
 
     private final CharLanguageModel model;
     private final int[] train;
     private final int[] validation;
-    private final int batch;
     private final int seqLen;
-    private final long seed;
     private final int streamLength;
     private final CharLanguageModel.Runner runner;
     private final int[] in;
@@ -29,6 +25,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
 
     /** {@code train} needs at least batch·seqLen + 1 characters; {@code validation} at least 2. */
     public CharLanguageModelTraining(CharLanguageModel model, int[] train, int[] validation, int batch, int seqLen, long seed) {
+        super(model, model.parameters(), "chars", "text", train.length, validation.length, batch, seed, train.length + "+"
+                + validation.length + ":" + new DataFingerprint().ints(train).ints(validation).hex());
         if (batch < 1 || seqLen < 1) {
             throw new IllegalArgumentException("batch and sequence length must be ≥ 1, found " + batch + " and " + seqLen);
         }
@@ -42,9 +40,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
         this.model = model;
         this.train = train.clone();
         this.validation = validation.clone();
-        this.batch = batch;
         this.seqLen = seqLen;
-        this.seed = seed;
         this.streamLength = (train.length - 1) / batch;
         this.runner = model.runner(batch, seqLen);
         this.in = new int[batch * seqLen];
@@ -52,18 +48,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     }
 
     @Override
-    public ParameterSet parameters() {
-        return model.parameters();
-    }
-
-    @Override
     public int batchesPerEpoch() {
         return streamLength / seqLen;
-    }
-
-    @Override
-    public String unit() {
-        return "chars";
     }
 
     @Override
@@ -80,7 +66,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
                 target[t * batch + b] = train[pos + 1];
             }
         }
-        double loss = runner.forward(in, target, seqLen, true, seed * 0x9E3779B97F4A7C15L + step, true);
+        double loss = runner.forward(in, target, seqLen, true, stepSeed(TrainingSeeds.ORDER, step), true);
         return new BatchLoss(loss, (long) batch * seqLen);
     }
 
@@ -90,11 +76,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     }
 
     @Override
-    public Map<String, String> metadata() {
-        Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, train.length + "+" + validation.length + ":"
-                + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
-        m.put("training.seqLen", Integer.toString(seqLen));
-        return m;
+    void putTrainingMetadata(Map<String, String> metadata) {
+        metadata.put("training.seqLen", Integer.toString(seqLen));
     }
 
     @Override
