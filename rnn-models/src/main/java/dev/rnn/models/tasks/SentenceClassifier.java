@@ -15,7 +15,6 @@ import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,7 +39,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SentenceClassifier implements TaskModel {
+public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier.Config, SentenceClassifier.Runner> implements TaskModel {
 
     public static final String TASK = "sentence-classifier";
 
@@ -65,28 +64,17 @@ public final class SentenceClassifier implements TaskModel {
     /** Sentences run side by side at most. */
     private static final int PREDICT_BATCH = 32;
 
-    private final Kernels kernels;
-    private final Config config;
     private final Vocabulary labels;
-    private final Arena arena;
     private final WordFeatures features;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters;
     private PretrainedEmbeddings.Report pretrained;
-    private Runner trainingRunner;
-    // inference runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("SentenceClassifier", RunnerPool.DEFAULT_IDLE,
-            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels, Arena arena, ParameterSet parameters) {
+        super(TASK, kernels, config, arena, parameters);
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 labels, found " + labels.tokens());
         }
-        this.kernels = kernels;
-        this.config = config;
-        this.arena = arena;
-        this.parameters = parameters;
         this.labels = labels;
         features = new WordFeatures(parameters, words, false, config.wordDim(), config.buckets(), config.charDim());
         stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
@@ -150,11 +138,6 @@ public final class SentenceClassifier implements TaskModel {
         });
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
     /** What starting from pretrained vectors did, or null when the model did not. */
     public PretrainedEmbeddings.Report pretrainedReport() {
         return pretrained;
@@ -165,28 +148,14 @@ public final class SentenceClassifier implements TaskModel {
         return features.writeWordVectors(file);
     }
 
-    public Config config() {
-        return config;
-    }
-
     /** The labels, in the order of the output layer's rows. */
     public Vocabulary labels() {
         return labels;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("bidirectional", Boolean.toString(config.bidirectional()));
         m.put("labels", labels.toJson());
@@ -290,21 +259,21 @@ public final class SentenceClassifier implements TaskModel {
         return (double) right / examples.size();
     }
 
+    @Override
+    Runner newRunner(int batch, int steps) {
+        return new Runner(batch, SequenceBatch.roundedSteps(steps));
+    }
+
+    @Override
+    Runner newTrainingRunner(int batch, int steps) {
+        return new Runner(batch, steps);
+    }
+
     /**
-     * The training runner, for B sentences, that fits these; reused while it is large enough (package
-     * use: {@link SentenceClassifierTraining}, one thread). Inference does not use it.
+     * The training runner, for B sentences, that fits these (package use: {@link SentenceClassifierTraining}, one thread).
      */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = SequenceBatch.longest(sentences);
-        Runner runner = trainingRunner;
-        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
-            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
-            if (runner != null) {
-                runner.close();
-            }
-            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
-        }
-        return runner;
+        return trainingRunner(batch, SequenceBatch.longest(sentences));
     }
 
     /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
@@ -423,21 +392,6 @@ public final class SentenceClassifier implements TaskModel {
         public void close() {
             encoder.close();
             runArena.close();
-        }
-    }
-
-    /**
-     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
-     * still running may. Closing again does nothing.
-     */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            if (trainingRunner != null) {
-                trainingRunner.close();
-                trainingRunner = null;
-            }
-            arena.close();
         }
     }
 }

@@ -16,7 +16,6 @@ import dev.rnn.models.training.ParameterSet;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,7 +46,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Seq2SeqModel implements TaskModel {
+public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq2SeqDecoder> implements TaskModel {
 
     public static final String TASK = "seq2seq";
 
@@ -79,23 +78,15 @@ public final class Seq2SeqModel implements TaskModel {
         }
     }
 
-    final Kernels kernels;
-    final Config config;
     final Vocabulary source;
     final Vocabulary target;
-    private final Arena arena;
     final Embedding sourceEmbedding;
     final Embedding targetEmbedding;
     final RecurrentStack encoder;
     final RecurrentStack decoder;
     final AttentionLayer.Parameters attention;
     final DenseLayer head;
-    private final ParameterSet parameters;
     private PretrainedEmbeddings.Report pretrained;
-    // decoders, lent one per call so that threads share the model; source steps rounded up to a
-    // multiple of 64 so that sources of nearby lengths share decoders
-    private final RunnerPool<Seq2SeqDecoder> decoders = new RunnerPool<>("Seq2SeqModel", RunnerPool.DEFAULT_IDLE,
-            (rows, steps) -> new Seq2SeqDecoder(this, rows, (steps + 63) / 64 * 64));
 
     private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target, Arena arena, ParameterSet parameters) {
         for (Vocabulary v : List.of(source, target)) {
@@ -103,12 +94,9 @@ public final class Seq2SeqModel implements TaskModel {
                 throw new IllegalArgumentException("a seq2seq vocabulary must start with " + SPECIALS + " and hold at least one token more");
             }
         }
-        this.kernels = kernels;
-        this.config = config;
+        super(TASK, kernels, config, arena, parameters);
         this.source = source;
         this.target = target;
-        this.arena = arena;
-        this.parameters = parameters;
         int d = config.width();
         sourceEmbedding = new Embedding(parameters, "source_embedding.weight", source.size(), config.embedding());
         targetEmbedding = new Embedding(parameters, "target_embedding.weight", target.size(), config.embedding());
@@ -197,18 +185,9 @@ public final class Seq2SeqModel implements TaskModel {
         });
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
     /** What starting from pretrained vectors did (source and target vocabularies together), or null when the model did not. */
     public PretrainedEmbeddings.Report pretrainedReport() {
         return pretrained;
-    }
-
-    public Config config() {
-        return config;
     }
 
     public Vocabulary sourceVocabulary() {
@@ -219,19 +198,9 @@ public final class Seq2SeqModel implements TaskModel {
         return target;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         m.put("cell", CellNames.name(config.cell()));
         m.put("embedding", Integer.toString(config.embedding()));
         m.put("hidden", Integer.toString(config.hidden()));
@@ -304,7 +273,7 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translations of several texts, decoded as {@code decoding} says (greedy ones in batches; each sample seeded by the decoding's seed). */
     public List<String> translateAll(List<String> texts, Decoding decoding) {
-        decoders.checkOpen();
+        runners.checkOpen();
         List<int[]> sources = new ArrayList<>();
         for (String t : texts) {
             sources.add(encodeSource(t));
@@ -317,7 +286,7 @@ public final class Seq2SeqModel implements TaskModel {
         int part = greedy ? Seq2SeqDecoder.GREEDY_BATCH : Math.max(1, sources.size());
         for (int from = 0; from < sources.size(); from += part) {
             List<int[]> some = sources.subList(from, Math.min(sources.size(), from + part));
-            Seq2SeqDecoder d = decoders.borrow(greedy ? some.size() : decoding.beam(), maxLength(some));
+            Seq2SeqDecoder d = runners.borrow(greedy ? some.size() : decoding.beam(), maxLength(some));
             try {
                 if (greedy) {
                     for (int[] ids : d.greedy(some, null)) {
@@ -329,9 +298,9 @@ public final class Seq2SeqModel implements TaskModel {
                     }
                 }
             } catch (IllegalStateException e) {
-                throw decoders.failure(e);
+                throw runners.failure(e);
             } finally {
-                decoders.giveBack(d);
+                runners.giveBack(d);
             }
         }
         return out;
@@ -359,20 +328,20 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translates {@code text} greedily, recording attention (the model must have attention). */
     public Attended translateWithAttention(String text) {
-        decoders.checkOpen();
+        runners.checkOpen();
         if (attention == null) {
             throw new IllegalStateException("this model has no attention to show");
         }
         int[] ids = encodeSource(text);
         List<float[]> rows = new ArrayList<>();
         int[] out;
-        Seq2SeqDecoder d = decoders.borrow(1, ids.length);
+        Seq2SeqDecoder d = runners.borrow(1, ids.length);
         try {
             out = d.greedy(List.of(ids), rows).get(0);
         } catch (IllegalStateException e) {
-            throw decoders.failure(e);
+            throw runners.failure(e);
         } finally {
-            decoders.giveBack(d);
+            runners.giveBack(d);
         }
         List<String> src = tokenize(config.tokens(), text.strip());
         float[][] w = new float[rows.size()][];
@@ -411,14 +380,9 @@ public final class Seq2SeqModel implements TaskModel {
         return (double) right / pairs.size();
     }
 
-    /**
-     * Frees the weights and the idle decoders; later calls fail with an IllegalStateException, and a
-     * call still running may. Closing again does nothing.
-     */
+    // source steps rounded up to a multiple of 64 so that sources of nearby lengths share decoders
     @Override
-    public void close() {
-        if (decoders.shutDown()) {
-            arena.close();
-        }
+    Seq2SeqDecoder newRunner(int rows, int steps) {
+        return new Seq2SeqDecoder(this, rows, (steps + 63) / 64 * 64);
     }
 }

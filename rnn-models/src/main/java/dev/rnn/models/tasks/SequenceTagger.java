@@ -14,7 +14,6 @@ import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +38,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SequenceTagger implements TaskModel {
+public final class SequenceTagger extends PooledTaskModel<SequenceTagger.Config, SequenceTagger.Runner> implements TaskModel {
 
     public static final String TASK = "sequence-tagger";
 
@@ -60,28 +59,17 @@ public final class SequenceTagger implements TaskModel {
     /** Sentences run side by side at most. */
     private static final int PREDICT_BATCH = 32;
 
-    private final Kernels kernels;
-    private final Config config;
     private final Vocabulary tags;
-    private final Arena arena;
     private final WordFeatures features;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters;
     private PretrainedEmbeddings.Report pretrained;
-    private Runner trainingRunner;
-    // inference runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("SequenceTagger", RunnerPool.DEFAULT_IDLE,
-            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags, Arena arena, ParameterSet parameters) {
+        super(TASK, kernels, config, arena, parameters);
         if (tags.size() < 1) {
             throw new IllegalArgumentException("a tagger needs at least one tag");
         }
-        this.kernels = kernels;
-        this.config = config;
-        this.arena = arena;
-        this.parameters = parameters;
         this.tags = tags;
         features = new WordFeatures(parameters, words, true, config.wordDim(), config.buckets(), config.charDim());
         stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), true);
@@ -142,11 +130,6 @@ public final class SequenceTagger implements TaskModel {
         });
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
     /** What starting from pretrained vectors did, or null when the model did not. */
     public PretrainedEmbeddings.Report pretrainedReport() {
         return pretrained;
@@ -157,27 +140,13 @@ public final class SequenceTagger implements TaskModel {
         return features.writeWordVectors(file);
     }
 
-    public Config config() {
-        return config;
-    }
-
     public Vocabulary tags() {
         return tags;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("tags", tags.toJson());
         return m;
@@ -257,21 +226,21 @@ public final class SequenceTagger implements TaskModel {
         return (double) right / total;
     }
 
+    @Override
+    Runner newRunner(int batch, int steps) {
+        return new Runner(batch, SequenceBatch.roundedSteps(steps));
+    }
+
+    @Override
+    Runner newTrainingRunner(int batch, int steps) {
+        return new Runner(batch, steps);
+    }
+
     /**
-     * The training runner, for B sentences, that fits these; reused while it is large enough (package
-     * use: {@link SequenceTaggerTraining}, one thread). Inference does not use it.
+     * The training runner, for B sentences, that fits these (package use: {@link SequenceTaggerTraining}, one thread).
      */
     Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = SequenceBatch.longest(sentences);
-        Runner runner = trainingRunner;
-        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
-            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
-            if (runner != null) {
-                runner.close();
-            }
-            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
-        }
-        return runner;
+        return trainingRunner(batch, SequenceBatch.longest(sentences));
     }
 
     /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
@@ -368,21 +337,6 @@ public final class SequenceTagger implements TaskModel {
         public void close() {
             encoder.close();
             runArena.close();
-        }
-    }
-
-    /**
-     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
-     * still running may. Closing again does nothing.
-     */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            if (trainingRunner != null) {
-                trainingRunner.close();
-                trainingRunner = null;
-            }
-            arena.close();
         }
     }
 }
