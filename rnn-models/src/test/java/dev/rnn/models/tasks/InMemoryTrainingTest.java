@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn.core.Matrix;
-import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.io.SafetensorsWriter;
-import dev.rnn.models.text.Vocabulary;
-import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.Sgd;
 import dev.rnn.models.training.Trainer;
 import dev.rnn.models.training.TrainingListener;
@@ -22,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,29 +29,9 @@ class InMemoryTrainingTest {
     @TempDir
     Path dir;
 
-    private static final String TEXT = TaskData.text(3000, 8);
-
-    private static CharLanguageModel model() {
-        return CharLanguageModel.create(Kernels.preferred(), new CharLanguageModel.Config(CellKind.LSTM, 6, 12, 2, 0.2),
-                Vocabulary.ofCharacters(TEXT), 5);
-    }
-
-    private static CharLanguageModelTraining task(CharLanguageModel lm) {
-        int[] ids = lm.encode(TEXT);
-        return new CharLanguageModelTraining(lm, Arrays.copyOf(ids, 2600), Arrays.copyOfRange(ids, 2600, ids.length), 4, 20, 6);
-    }
-
     /** A decay below 1 and validations every 7 batches: some validations improve and some do not. */
     private static TrainingSettings settings() {
         return new TrainingSettings("adam", 5e-3, 1, 3, 0, 7, 0.5, TrainingSettings.NonFinitePolicy.STOP);
-    }
-
-    private static List<float[]> values(ParameterSet p) {
-        List<float[]> out = new ArrayList<>();
-        for (Matrix m : p.values()) {
-            out.add(m.toArray());
-        }
-        return out;
     }
 
     private static List<Double> losses(Trainer.Result r) {
@@ -84,22 +59,22 @@ class InMemoryTrainingTest {
         Files.createDirectory(files);
         Path model = files.resolve("lm.safetensors");
         Trainer.Result written;
-        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+        try (CharLanguageModel lm = TrainerTest.model(); CharLanguageModelTraining t = TrainerTest.task(lm)) {
             written = new Trainer(Kernels.preferred(), t, settings(), null).run(model, false);
         }
         List<String> before = tree(dir), workingDirectory = tree(Path.of(""));
         Trainer.Result inMemory;
         List<float[]> kept;
-        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+        try (CharLanguageModel lm = TrainerTest.model(); CharLanguageModelTraining t = TrainerTest.task(lm)) {
             inMemory = new Trainer(Kernels.preferred(), t, settings(), null).run();
-            kept = values(lm.parameters());
+            kept = TrainerTest.values(lm.parameters());
         }
         assertEquals(before, tree(dir));
         assertEquals(workingDirectory, tree(Path.of("")));
         assertEquals(losses(written), losses(inMemory));
         assertEquals(written.best(), inMemory.best());
         try (CharLanguageModel best = CharLanguageModel.load(Kernels.preferred(), model)) {
-            List<float[]> saved = values(best.parameters());
+            List<float[]> saved = TrainerTest.values(best.parameters());
             for (int i = 0; i < saved.size(); i++) {
                 assertArrayEquals(saved.get(i), kept.get(i), "parameter " + i);
             }
@@ -127,7 +102,7 @@ class InMemoryTrainingTest {
                 return checkpoint;
             }
         };
-        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+        try (CharLanguageModel lm = TrainerTest.model(); CharLanguageModelTraining t = TrainerTest.task(lm)) {
             Trainer.Result r = new Trainer(Kernels.preferred(), t, settings(), null).run(sink, false);
             long improved = r.history().stream().filter(TrainingListener.Point::best).count();
             assertEquals(improved, calls.stream().filter("model"::equals).count());
@@ -143,7 +118,7 @@ class InMemoryTrainingTest {
     @Test
     void theOptimizerComesFromTheFactory() throws IOException {
         List<Sgd> made = new ArrayList<>();
-        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+        try (CharLanguageModel lm = TrainerTest.model(); CharLanguageModelTraining t = TrainerTest.task(lm)) {
             Trainer.Result r = new Trainer(Kernels.preferred(), t, settings(), (k, arena, params, grads, lr) -> {
                 Sgd sgd = new Sgd(k, arena, params, grads, lr, 0.9, true);
                 made.add(sgd);
