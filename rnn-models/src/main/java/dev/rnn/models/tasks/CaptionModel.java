@@ -200,8 +200,7 @@ public final class CaptionModel extends PooledTaskModel<CaptionModel.Config, Cap
         int part = greedy ? CaptionDecoder.GREEDY_BATCH : Math.max(1, features.size());
         for (int from = 0; from < features.size(); from += part) {
             List<float[]> some = features.subList(from, Math.min(features.size(), from + part));
-            CaptionDecoder d = runners.borrow(greedy ? some.size() : decoding.beam(), 1);
-            try {
+            withRunner(greedy ? some.size() : decoding.beam(), 1, d -> {
                 if (greedy) {
                     d.start(some);
                     for (int[] ids : SequenceDecoder.greedy(d, some.size(), START, END, config.maxLength())) {
@@ -215,11 +214,8 @@ public final class CaptionModel extends PooledTaskModel<CaptionModel.Config, Cap
                                 : SequenceDecoder.beam(d, START, END, config.maxLength())));
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(d);
-            }
+                return null;
+            });
         }
         return out;
     }

@@ -215,8 +215,7 @@ public final class CharLanguageModel extends PooledTaskModel<CharLanguageModel.C
         int per = (n - 1 + streams - 1) / streams;
         int burn = streams == 1 ? 0 : BURN_IN;
         int total = burn + per;
-        Runner r = runners.borrow(streams, EVAL_STEPS);
-        try {
+        return withRunner(streams, EVAL_STEPS, r -> {
             r.resetState();
             double sum = 0;
             long counted = 0;
@@ -241,11 +240,7 @@ public final class CharLanguageModel extends PooledTaskModel<CharLanguageModel.C
                 }
             }
             return sum / counted;
-        } catch (IllegalStateException e) {
-            throw runners.failure(e);
-        } finally {
-            runners.giveBack(r);
-        }
+        });
     }
 
     /**

@@ -260,19 +260,16 @@ public final class Forecaster extends PooledTaskModel<Forecaster.Config, Forecas
         for (int from = 0; from < ends.length; from += PREDICT_BATCH) {
             int count = Math.min(PREDICT_BATCH, ends.length - from);
             // a batch of as many rows as windows: a padding row costs as much as a window
-            Runner r = runners.borrow(count, config.window());
-            try {
-                Matrix p = r.forward(series, ends, from, count, false, 0);
+            int first = from;
+            withRunner(count, config.window(), r -> {
+                Matrix p = r.forward(series, ends, first, count, false, 0);
                 for (int b = 0; b < count; b++) {
                     for (int h = 0; h < config.horizon(); h++) {
-                        out[from + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
+                        out[first + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(r);
-            }
+                return null;
+            });
         }
         return out;
     }

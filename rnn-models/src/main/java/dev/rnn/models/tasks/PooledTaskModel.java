@@ -41,6 +41,27 @@ abstract class PooledTaskModel<C, R extends RunnerPool.Lendable> {
         return newRunner(batch, steps);
     }
 
+    /** What an inference call does with the runner lent to it. */
+    interface RunnerCall<R, T> {
+        T run(R runner);
+    }
+
+    /**
+     * Runs {@code call} on a runner lent for {@code batch} rows and at least {@code steps} steps, and
+     * gives the runner back, failed or not; a failure because the model was closed during the call
+     * says so. One lambda per batch of an inference call, which allocates its results anyway.
+     */
+    final <T> T withRunner(int batch, int steps, RunnerCall<R, T> call) {
+        R runner = runners.borrow(batch, steps);
+        try {
+            return call.run(runner);
+        } catch (IllegalStateException e) {
+            throw runners.failure(e);
+        } finally {
+            runners.giveBack(runner);
+        }
+    }
+
     /** Whether the model has gradients to train (false when opened for inference only). */
     public final boolean trainable() {
         return parameters.hasGradients();

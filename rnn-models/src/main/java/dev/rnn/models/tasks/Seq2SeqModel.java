@@ -286,8 +286,7 @@ public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq
         int part = greedy ? Seq2SeqDecoder.GREEDY_BATCH : Math.max(1, sources.size());
         for (int from = 0; from < sources.size(); from += part) {
             List<int[]> some = sources.subList(from, Math.min(sources.size(), from + part));
-            Seq2SeqDecoder d = runners.borrow(greedy ? some.size() : decoding.beam(), maxLength(some));
-            try {
+            withRunner(greedy ? some.size() : decoding.beam(), maxLength(some), d -> {
                 if (greedy) {
                     for (int[] ids : d.greedy(some, null)) {
                         out.add(text(ids));
@@ -297,11 +296,8 @@ public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq
                         out.add(text(sampler != null ? d.sample(s, sampler) : d.beam(s)));
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(d);
-            }
+                return null;
+            });
         }
         return out;
     }
@@ -334,15 +330,7 @@ public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq
         }
         int[] ids = encodeSource(text);
         List<float[]> rows = new ArrayList<>();
-        int[] out;
-        Seq2SeqDecoder d = runners.borrow(1, ids.length);
-        try {
-            out = d.greedy(List.of(ids), rows).get(0);
-        } catch (IllegalStateException e) {
-            throw runners.failure(e);
-        } finally {
-            runners.giveBack(d);
-        }
+        int[] out = withRunner(1, ids.length, d -> d.greedy(List.of(ids), rows).get(0));
         List<String> src = tokenize(config.tokens(), text.strip());
         float[][] w = new float[rows.size()][];
         for (int t = 0; t < rows.size(); t++) {
