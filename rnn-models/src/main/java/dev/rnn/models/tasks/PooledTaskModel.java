@@ -13,7 +13,7 @@ import java.util.Map;
  * {@link RunnerPool}, plus one kept for training. Thread safety as {@link TaskModel} states:
  * inference from any number of threads; training, on one thread, not beside it.
  */
-abstract class PooledTaskModel<C, R extends RunnerPool.Lendable> {
+abstract class PooledTaskModel<C, R extends RunnerPool.Lendable> implements AutoCloseable {
 
     final Kernels kernels;
     final C config;
@@ -109,6 +109,7 @@ abstract class PooledTaskModel<C, R extends RunnerPool.Lendable> {
      * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
      * still running may. Closing again does nothing.
      */
+    @Override
     public final void close() {
         if (runners.shutDown()) {
             if (trainingRunner != null) {

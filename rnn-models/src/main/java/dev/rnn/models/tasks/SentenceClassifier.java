@@ -4,12 +4,10 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.text.LabelledSentence;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.text.WordTokenizer;
-import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
@@ -39,21 +37,15 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier.Config, SentenceClassifier.Runner> implements TaskModel {
+public final class SentenceClassifier extends WordSequenceModel<SentenceClassifier.Config, SentenceClassifier.Runner> implements TaskModel {
 
     public static final String TASK = "sentence-classifier";
 
     /** Architecture; {@code wordDropout} is α in α/(α + count) (see {@link WordFeatures}). */
     public record Config(CellKind cell, int wordDim, int charDim, int buckets, int hidden, int layers, boolean bidirectional,
-                         double dropout, double wordDropout) {
+                         double dropout, double wordDropout) implements WordConfig {
         public Config {
-            if (wordDim < 1 || charDim < 1 || buckets < 1 || hidden < 1 || layers < 1) {
-                throw new IllegalArgumentException("sizes must be ≥ 1: word " + wordDim + ", char " + charDim + ", buckets "
-                        + buckets + ", hidden " + hidden + ", layers " + layers);
-            }
-            if (!(dropout >= 0 && dropout < 1) || !(wordDropout >= 0)) {
-                throw new IllegalArgumentException("dropout must be in [0, 1) and word dropout ≥ 0, found " + dropout + " and " + wordDropout);
-            }
+            WordConfig.check(wordDim, charDim, buckets, hidden, layers, dropout, wordDropout);
         }
     }
 
@@ -61,24 +53,14 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
     public record Prediction(String label, double probability) {
     }
 
-    /** Sentences run side by side at most. */
-    private static final int PREDICT_BATCH = 32;
-
     private final Vocabulary labels;
-    private final WordFeatures features;
-    private final RecurrentStack stack;
-    private final DenseLayer head;
-    private PretrainedEmbeddings.Report pretrained;
 
     private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels, Arena arena, ParameterSet parameters) {
-        super(TASK, kernels, config, arena, parameters);
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 labels, found " + labels.tokens());
         }
+        super(TASK, kernels, config, arena, parameters, words, false, config.bidirectional(), true, labels.size());
         this.labels = labels;
-        features = new WordFeatures(parameters, words, false, config.wordDim(), config.buckets(), config.charDim());
-        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
-        head = new DenseLayer(kernels, parameters, "head.", 2 * stack.outputSize(), labels.size(), true);
     }
 
     /**
@@ -100,16 +82,8 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
             tokens.addAll(WordTokenizer.tokenize(e.text()));
             labelList.add(e.label());
         }
-        Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
         Vocabulary labels = Vocabulary.build(List.of(), labelList, 1);
-        Vocabulary words = WordFeatures.vocabulary(trained, pretrained, false);
-        SentenceClassifier c = ModelMetadata.allocate((arena, params) -> new SentenceClassifier(kernels, config, words, labels, arena, params));
-        Initializers init = new Initializers(seed);
-        c.features.initialise(init);
-        c.stack.initialise(init);
-        init.xavierUniform(c.head.weight());
-        c.pretrained = c.features.startFrom(pretrained, trained.size(), c.parameters);
-        return c;
+        return create(tokens, false, seed, pretrained, (words, arena, params) -> new SentenceClassifier(kernels, config, words, labels, arena, params));
     }
 
     /** The classifier saved in {@code file}. */
@@ -126,26 +100,20 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
     }
 
     private static SentenceClassifier read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
-                m.decimal("wordDropout"));
-            Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
-            WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
-                    config.layers());
-            m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
-            return new SentenceClassifier(kernels, config, words, classes, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** What starting from pretrained vectors did, or null when the model did not. */
-    public PretrainedEmbeddings.Report pretrainedReport() {
-        return pretrained;
-    }
-
-    /** Writes the learned word vectors (all vocabulary words) in the word2vec text format; returns how many. */
-    public int writeWordVectors(Path file) throws java.io.IOException {
-        return features.writeWordVectors(file);
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static SentenceClassifier fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+            m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
+            m.decimal("wordDropout"));
+        Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
+        WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                config.layers());
+        m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
+        return new SentenceClassifier(kernels, config, words, classes, arena, params);
     }
 
     /** The labels, in the order of the output layer's rows. */
@@ -220,25 +188,16 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
             enc.add(encode(t));
         }
         float[][] out = new float[enc.size()][];
-        for (int i = 0; i < enc.size(); i += PREDICT_BATCH) {
-            List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + PREDICT_BATCH));
-            // a batch of as many rows as sentences: a padding row costs as much as a sentence
-            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
-            try {
-                Matrix probs = r.probabilities(part);
-                for (int b = 0; b < part.size(); b++) {
-                    float[] row = new float[labels.size()];
-                    for (int c = 0; c < row.length; c++) {
-                        row[c] = probs.get(b, c);
-                    }
-                    out[i + b] = row;
+        inBatches(enc, (r, part, from) -> {
+            Matrix probs = r.probabilities(part);
+            for (int b = 0; b < part.size(); b++) {
+                float[] row = new float[labels.size()];
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = probs.get(b, c);
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(r);
+                out[from + b] = row;
             }
-        }
+        });
         return out;
     }
 
@@ -260,28 +219,12 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
     }
 
     @Override
-    Runner newRunner(int batch, int steps) {
-        return new Runner(batch, SequenceBatch.roundedSteps(steps));
+    Runner newRunnerOf(int batch, int maxSteps) {
+        return new Runner(batch, maxSteps);
     }
 
-    @Override
-    Runner newTrainingRunner(int batch, int steps) {
-        return new Runner(batch, steps);
-    }
-
-    /**
-     * The training runner, for B sentences, that fits these (package use: {@link SentenceClassifierTraining}, one thread).
-     */
-    Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        return trainingRunner(batch, SequenceBatch.longest(sentences));
-    }
-
-    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
-    final class Runner implements RunnerPool.Lendable {
-        final int batch;
-        final SequenceEncoder encoder;
-        private final Arena runArena = Arena.ofShared();
-        private final SequenceBatch layout;
+    /** Forward (and backward) over a batch of B sentences, pooled per sentence; one thread at a time. */
+    final class Runner extends WordRunner {
         private final int width;
         private final Matrix pooled, droppedPool, logits, dLogits, dPooled, dOut;
         private final int[] argmax;
@@ -289,9 +232,7 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
         private final SoftmaxCrossEntropy loss;
 
         Runner(int batch, int maxSteps) {
-            this.batch = batch;
-            encoder = new SequenceEncoder(kernels, features, stack, config.dropout(), batch, maxSteps);
-            layout = new SequenceBatch(batch);
+            super(kernels, SentenceClassifier.this, batch, maxSteps);
             width = stack.outputSize();
             pooled = Matrix.allocate(runArena, batch, 2 * width);
             droppedPool = Matrix.allocate(runArena, batch, 2 * width);
@@ -304,16 +245,6 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
             loss = new SoftmaxCrossEntropy(kernels, batch);
         }
 
-        @Override
-        public int batch() {
-            return batch;
-        }
-
-        @Override
-        public int steps() {
-            return encoder.maxSteps;
-        }
-
         /**
          * Mean loss over the present sentences for {@code targets} (label ids, B entries, −1 for
          * absent slots); with {@code backward}, adds the gradients.
@@ -321,9 +252,7 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
         double run(List<WordFeatures.Encoded> sentences, int[] targets, boolean training, long seed, boolean backward,
                    double wordDropout) {
             SplittableRandom random = training ? new SplittableRandom(seed) : null;
-            layout.fill(sentences, features, wordDropout, random);
-            Matrix out = encoder.forward(layout, training, training ? random.nextLong() : 0);
-            pool(out);
+            pool(encode(sentences, wordDropout, random));
             poolDropout.forward(pooled, droppedPool, training, training ? random : null);
             head.forward(droppedPool, logits);
             if (!backward) {
@@ -345,8 +274,7 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
 
         /** Softmax probabilities (B×C) of the sentences, without dropout. */
         Matrix probabilities(List<WordFeatures.Encoded> sentences) {
-            layout.fill(sentences, features, 0, null);
-            pool(encoder.forward(layout, false, 0));
+            pool(encode(sentences, 0, null));
             head.forward(pooled, logits);
             kernels.softmax(logits, logits);
             return logits;
@@ -386,12 +314,6 @@ public final class SentenceClassifier extends PooledTaskModel<SentenceClassifier
                     d.set(row, j, d.get(row, j) + dPooled.get(b, j));
                 }
             }
-        }
-
-        @Override
-        public void close() {
-            encoder.close();
-            runArena.close();
         }
     }
 }

@@ -26,9 +26,7 @@ public final class SentenceClassifierTraining extends TaskTraining {
         this.trainLabels = encode(train, this.train);
         this.validationLabels = encode(validation, this.validation);
         batchByLength(WordFeatures.lengths(this.train));
-        List<WordFeatures.Encoded> all = new ArrayList<>(this.train);
-        all.addAll(this.validation);
-        model.runner(batch, all);
+        model.reserveRunner(batch, this.train, this.validation);
     }
 
     private int[] encode(List<LabelledSentence> examples, List<WordFeatures.Encoded> into) {

@@ -24,9 +24,7 @@ public final class SequenceTaggerTraining extends TaskTraining {
         encode(train, this.train, trainTags);
         encode(validation, this.validation, validationTags);
         batchByLength(WordFeatures.lengths(this.train));
-        List<WordFeatures.Encoded> all = new ArrayList<>(this.train);
-        all.addAll(this.validation);
-        model.runner(batch, all);
+        model.reserveRunner(batch, this.train, this.validation);
     }
 
     private void encode(List<TaggedSentence> sentences, List<WordFeatures.Encoded> words, List<int[]> tags) {
