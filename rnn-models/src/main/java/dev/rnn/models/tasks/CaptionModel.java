@@ -123,16 +123,20 @@ public final class CaptionModel extends PooledTaskModel<CaptionModel.Config, Cap
     }
 
     private static CaptionModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
-                    m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
-            Vocabulary words = m.vocabulary("words");
-            m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
-            m.requireTensor("embedding.weight", words.size(), config.embedding());
-            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
-            m.requireTensor("head.weight", words.size(), config.hidden());
-            return new CaptionModel(kernels, config, words, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
+    }
+
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static CaptionModel fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
+                m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
+        Vocabulary words = m.vocabulary("words");
+        m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
+        m.requireTensor("embedding.weight", words.size(), config.embedding());
+        m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
+        m.requireTensor("head.weight", words.size(), config.hidden());
+        return new CaptionModel(kernels, config, words, arena, params);
     }
 
     /** A text's words. */

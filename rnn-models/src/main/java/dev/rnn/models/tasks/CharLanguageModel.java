@@ -109,16 +109,20 @@ public final class CharLanguageModel extends PooledTaskModel<CharLanguageModel.C
     }
 
     private static CharLanguageModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (meta, arena, params) -> {
-            Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
-                    meta.integer("layers", 1), meta.decimal("dropout"));
-            Vocabulary vocabulary = meta.vocabulary("vocabulary");
-            long gh = (long) config.cell().gates() * config.hidden();
-            meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
-            meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-            meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
-            return new CharLanguageModel(kernels, config, vocabulary, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (meta, arena, params) -> fromMetadata(kernels, meta, arena, params));
+    }
+
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static CharLanguageModel fromMetadata(Kernels kernels, ModelMetadata meta, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
+                meta.integer("layers", 1), meta.decimal("dropout"));
+        Vocabulary vocabulary = meta.vocabulary("vocabulary");
+        long gh = (long) config.cell().gates() * config.hidden();
+        meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
+        meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+        meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
+        return new CharLanguageModel(kernels, config, vocabulary, arena, params);
     }
 
     public Vocabulary vocabulary() {

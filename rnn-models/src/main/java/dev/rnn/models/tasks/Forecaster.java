@@ -162,24 +162,28 @@ public final class Forecaster extends PooledTaskModel<Forecaster.Config, Forecas
     }
 
     private static Forecaster read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
-                    m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
-            SeriesSchema schema = SeriesSchema.fromMetadata(m.all());
-            long gh = (long) config.cell().gates() * config.hidden();
-            m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
-            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-            m.requireTensor("head.weight", config.horizon(), config.hidden());
-            if (config.autoregressive()) {
-                m.requireTensor("ar.weight", config.horizon(), config.window());
-            }
-            double[] variance = m.all().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
-                    : new double[config.horizon()];
-            checkErrorVariance(variance, config.horizon());
-            Forecaster model = new Forecaster(kernels, config, schema, m.decimal("testFraction"), arena, params);
-            model.errorVariance(variance);
-            return model;
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
+    }
+
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static Forecaster fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
+                m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
+        SeriesSchema schema = SeriesSchema.fromMetadata(m.all());
+        long gh = (long) config.cell().gates() * config.hidden();
+        m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
+        m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+        m.requireTensor("head.weight", config.horizon(), config.hidden());
+        if (config.autoregressive()) {
+            m.requireTensor("ar.weight", config.horizon(), config.window());
+        }
+        double[] variance = m.all().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
+                : new double[config.horizon()];
+        checkErrorVariance(variance, config.horizon());
+        Forecaster model = new Forecaster(kernels, config, schema, m.decimal("testFraction"), arena, params);
+        model.errorVariance(variance);
+        return model;
     }
 
     /** The loss named {@code mse} or {@code huber}. */

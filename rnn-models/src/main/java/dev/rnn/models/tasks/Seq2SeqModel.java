@@ -170,19 +170,23 @@ public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq
     }
 
     private static Seq2SeqModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
-                    m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
-                    m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
-                    m.integer("maxTargetLength", 1));
-            Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
-            long g = config.cell().gates();
-            m.requireTensor("source_embedding.weight", src.size(), config.embedding());
-            m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
-            m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
-            m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
-            return new Seq2SeqModel(kernels, config, src, tgt, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
+    }
+
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static Seq2SeqModel fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
+                m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
+                m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
+                m.integer("maxTargetLength", 1));
+        Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
+        long g = config.cell().gates();
+        m.requireTensor("source_embedding.weight", src.size(), config.embedding());
+        m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
+        m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
+        m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
+        return new Seq2SeqModel(kernels, config, src, tgt, arena, params);
     }
 
     /** What starting from pretrained vectors did (source and target vocabularies together), or null when the model did not. */
