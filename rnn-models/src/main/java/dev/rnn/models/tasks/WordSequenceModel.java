@@ -112,7 +112,7 @@ abstract class WordSequenceModel<C extends WordSequenceModel.WordConfig, R exten
         return pretrained;
     }
 
-    /** Writes the learned word vectors (all vocabulary words) in the word2vec text format; returns how many. */
+    /** Writes the learned word vectors (all vocabulary words, lower-cased for a tagger) in the word2vec text format; returns how many. */
     public final int writeWordVectors(Path file) throws java.io.IOException {
         return features.writeWordVectors(file);
     }
