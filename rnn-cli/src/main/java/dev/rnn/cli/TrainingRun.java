@@ -4,6 +4,7 @@ import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.training.Checkpoint;
 import dev.rnn.models.training.Trainer;
 import dev.rnn.models.training.TrainingSettings;
+import dev.rnn.models.training.TrainingSink;
 import dev.rnn.models.training.TrainingTask;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ final class TrainingRun {
         }, "rnn-stop-on-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Trainer.Result r = trainer.run(model, resume);
+            Trainer.Result r = trainer.run(TrainingSink.files(model), resume);
             progress.closeBar();
             if (r.best() != null) {
                 out.printf(Locale.ROOT, "best validation: loss %.4f%s; model: %s; curve: %s; checkpoint: %s%n", r.best().loss(),

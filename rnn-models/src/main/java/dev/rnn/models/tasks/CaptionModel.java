@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,7 +41,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class CaptionModel implements TaskModel {
+public final class CaptionModel extends PooledTaskModel<CaptionModel.Config, CaptionDecoder> implements TaskModel {
 
     public static final String TASK = "caption";
 
@@ -72,28 +71,18 @@ public final class CaptionModel implements TaskModel {
         }
     }
 
-    final Kernels kernels;
-    final Config config;
     final Vocabulary words;
-    private final Arena arena;
     final DenseLayer projection;
     final Embedding embedding;
     final RecurrentStack stack;
     final DenseLayer head;
-    private final ParameterSet parameters;
-    // decoders, lent one per call so that threads share the model
-    private final RunnerPool<CaptionDecoder> decoders = new RunnerPool<>("CaptionModel", RunnerPool.DEFAULT_IDLE,
-            (rows, steps) -> new CaptionDecoder(this, rows));
 
     private CaptionModel(Kernels kernels, Config config, Vocabulary words, Arena arena, ParameterSet parameters) {
         if (words.size() <= SPECIALS.size() || !words.tokens().subList(0, SPECIALS.size()).equals(SPECIALS)) {
             throw new IllegalArgumentException("a caption vocabulary must start with " + SPECIALS + " and hold at least one word more");
         }
-        this.kernels = kernels;
-        this.config = config;
+        super(TASK, kernels, config, arena, parameters);
         this.words = words;
-        this.arena = arena;
-        this.parameters = parameters;
         projection = new DenseLayer(kernels, parameters, "projection.", config.features(), config.layers() * config.hidden(), true);
         embedding = new Embedding(parameters, "embedding.weight", words.size(), config.embedding());
         stack = RecurrentStack.of(parameters, "rnn.", config.cell(), config.stepInput(), config.hidden(), config.layers(), false);
@@ -134,21 +123,20 @@ public final class CaptionModel implements TaskModel {
     }
 
     private static CaptionModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
-                    m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
-            Vocabulary words = m.vocabulary("words");
-            m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
-            m.requireTensor("embedding.weight", words.size(), config.embedding());
-            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
-            m.requireTensor("head.weight", words.size(), config.hidden());
-            return new CaptionModel(kernels, config, words, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static CaptionModel fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("features", 1), m.integer("embedding", 1), m.integer("hidden", 1),
+                m.integer("layers", 1), m.flag("feedFeatures"), m.decimal("dropout"), m.integer("maxLength", 1));
+        Vocabulary words = m.vocabulary("words");
+        m.requireTensor("projection.weight", (long) config.layers() * config.hidden(), config.features());
+        m.requireTensor("embedding.weight", words.size(), config.embedding());
+        m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), (long) config.cell().gates() * config.hidden(), config.hidden());
+        m.requireTensor("head.weight", words.size(), config.hidden());
+        return new CaptionModel(kernels, config, words, arena, params);
     }
 
     /** A text's words. */
@@ -157,27 +145,13 @@ public final class CaptionModel implements TaskModel {
         return t.isEmpty() ? List.of() : Arrays.asList(t.split("\\s+"));
     }
 
-    public Config config() {
-        return config;
-    }
-
     public Vocabulary vocabulary() {
         return words;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         m.put("cell", CellNames.name(config.cell()));
         m.put("features", Integer.toString(config.features()));
         m.put("embedding", Integer.toString(config.embedding()));
@@ -219,7 +193,7 @@ public final class CaptionModel implements TaskModel {
 
     /** The texts generated from each feature vector (greedy ones in batches; each sample seeded by the decoding's seed). */
     public List<String> generateAll(List<float[]> features, Decoding decoding) {
-        decoders.checkOpen();
+        runners.checkOpen();
         for (float[] f : features) {
             checkFeatures(f);
         }
@@ -230,8 +204,7 @@ public final class CaptionModel implements TaskModel {
         int part = greedy ? CaptionDecoder.GREEDY_BATCH : Math.max(1, features.size());
         for (int from = 0; from < features.size(); from += part) {
             List<float[]> some = features.subList(from, Math.min(features.size(), from + part));
-            CaptionDecoder d = decoders.borrow(greedy ? some.size() : decoding.beam(), 1);
-            try {
+            withRunner(greedy ? some.size() : decoding.beam(), 1, d -> {
                 if (greedy) {
                     d.start(some);
                     for (int[] ids : SequenceDecoder.greedy(d, some.size(), START, END, config.maxLength())) {
@@ -245,11 +218,8 @@ public final class CaptionModel implements TaskModel {
                                 : SequenceDecoder.beam(d, START, END, config.maxLength())));
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw decoders.failure(e);
-            } finally {
-                decoders.giveBack(d);
-            }
+                return null;
+            });
         }
         return out;
     }
@@ -298,14 +268,8 @@ public final class CaptionModel implements TaskModel {
         projection.backward(features, dProjected, null);
     }
 
-    /**
-     * Frees the weights and the idle decoders; later calls fail with an IllegalStateException, and a
-     * call still running may. Closing again does nothing.
-     */
     @Override
-    public void close() {
-        if (decoders.shutDown()) {
-            arena.close();
-        }
+    CaptionDecoder newRunner(int rows, int steps) {
+        return new CaptionDecoder(this, rows);
     }
 }

@@ -3,43 +3,31 @@ package dev.rnn.models.tasks;
 import dev.rnn.core.Matrix;
 import dev.rnn.models.layers.MergeMode;
 import dev.rnn.models.layers.StackedLayers;
-import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
-import dev.rnn.models.training.TrainingTask;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Trains a {@link CaptionModel} with teacher forcing: each step reads the previous reference word
  * ({@code <s>} first) and is scored against the next ({@code </s>} last). Shuffled batches; validation
- * loss per word and exact-match accuracy (greedy).
+ * loss per word and exact-match accuracy (greedy). The data fingerprint hashes each example's
+ * features, then its text.
  */
-public final class CaptionTraining implements TrainingTask, AutoCloseable {
+public final class CaptionTraining extends TaskTraining implements AutoCloseable {
 
     private final CaptionModel model;
     private final List<CaptionModel.Example> train, validation;
     private final int[][] trainIds, validationIds;
-    private final int batch;
-    private final long seed;
     private final Runner runner;
-    private int[] order;
 
     public CaptionTraining(CaptionModel model, List<CaptionModel.Example> train, List<CaptionModel.Example> validation, int batch,
                            long seed) {
-        if (train.isEmpty() || validation.isEmpty()) {
-            throw new IllegalArgumentException("training needs examples to train on and to validate with, found " + train.size()
-                    + " and " + validation.size());
-        }
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be ≥ 1, found " + batch);
-        }
+        super(model, model.parameters(), "examples", "examples", train.size(), validation.size(), batch, seed,
+                DataFingerprint.of(train, validation, (f, e) -> f.floats(e.features()).text(e.text())));
         this.model = model;
         this.train = List.copyOf(train);
         this.validation = List.copyOf(validation);
-        this.batch = batch;
-        this.seed = seed;
         trainIds = encode(this.train);
         validationIds = encode(this.validation);
         int steps = 1;
@@ -61,54 +49,22 @@ public final class CaptionTraining implements TrainingTask, AutoCloseable {
     }
 
     @Override
-    public ParameterSet parameters() {
-        return model.parameters();
-    }
-
-    @Override
-    public int batchesPerEpoch() {
-        return (train.size() + batch - 1) / batch;
-    }
-
-    @Override
-    public String unit() {
-        return "examples";
-    }
-
-    @Override
-    public void startEpoch(int epoch) {
-        order = EpochOrder.shuffled(train.size(), seed, epoch);
-    }
-
-    @Override
     public BatchLoss trainBatch(int index, long step) {
-        int from = index * batch, count = Math.min(batch, order.length - from);
-        double loss = runner.run(train, trainIds, Arrays.copyOfRange(order, from, from + count), true,
-                seed * 0xBF58476D1CE4E5B9L + step, true);
-        return new BatchLoss(loss, count);
+        int[] members = members(index);
+        double loss = runner.run(train, trainIds, members, true, stepSeed(TrainingSeeds.DROPOUT, step), true);
+        return new BatchLoss(loss, members.length);
     }
 
     @Override
     public Evaluation evaluate() {
-        double sum = 0;
-        long words = 0;
-        for (int from = 0; from < validation.size(); from += batch) {
-            int count = Math.min(batch, validation.size() - from);
-            int[] members = new int[count];
-            for (int i = 0; i < count; i++) {
+        Tally t = validateInBatches(validation.size(), (from, to, tally) -> {
+            int[] members = new int[to - from];
+            for (int i = 0; i < members.length; i++) {
                 members[i] = from + i;
             }
-            int n = runner.counted(validationIds, members);
-            sum += runner.run(validation, validationIds, members, false, 0, false) * n;
-            words += n;
-        }
-        return new Evaluation(sum / words, model.exactMatch(validation, dev.rnn.models.decoding.Decoding.greedy()));
-    }
-
-    @Override
-    public Map<String, String> metadata() {
-        return ModelMetadata.withTraining(model.metadata(), batch, seed, train.size() + "+" + validation.size() + ":"
-                + Integer.toHexString(31 * Arrays.deepHashCode(trainIds) + Arrays.deepHashCode(validationIds)));
+            tally.add(runner.run(validation, validationIds, members, false, 0, false), runner.counted(validationIds, members), 0);
+        });
+        return new Evaluation(t.meanLoss(), model.exactMatch(validation, dev.rnn.models.decoding.Decoding.greedy()));
     }
 
     /** The forward and backward runner (for gradient checks). */

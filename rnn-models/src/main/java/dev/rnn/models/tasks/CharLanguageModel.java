@@ -19,7 +19,6 @@ import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +45,8 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class CharLanguageModel implements TaskModel {
+public final class CharLanguageModel extends PooledTaskModel<CharLanguageModel.Config, CharLanguageModel.Runner>
+        implements TaskModel {
 
     /** The {@code task} metadata value of these models. */
     public static final String TASK = "char-lm";
@@ -68,23 +68,14 @@ public final class CharLanguageModel implements TaskModel {
     private static final int EVAL_STEPS = 128;
     private static final int BURN_IN = 64;
 
-    private final Kernels kernels;
-    private final Config config;
     private final Vocabulary vocabulary;
-    private final Arena arena;
     private final Embedding embedding;
     private final RecurrentStack stack;
     private final DenseLayer head;
-    private final ParameterSet parameters;
-    // scoring runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("CharLanguageModel", RunnerPool.DEFAULT_IDLE, Runner::new);
 
     private CharLanguageModel(Kernels kernels, Config config, Vocabulary vocabulary, Arena arena, ParameterSet parameters) {
-        this.kernels = kernels;
-        this.config = config;
+        super(TASK, kernels, config, arena, parameters);
         this.vocabulary = vocabulary;
-        this.arena = arena;
-        this.parameters = parameters;
         int v = vocabulary.size();
         embedding = new Embedding(parameters, "embedding.weight", v, config.embedding());
         stack = RecurrentStack.of(parameters, "rnn.", config.cell(), config.embedding(), config.hidden(), config.layers(), false);
@@ -118,46 +109,29 @@ public final class CharLanguageModel implements TaskModel {
     }
 
     private static CharLanguageModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (meta, arena, params) -> {
-            Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
-                    meta.integer("layers", 1), meta.decimal("dropout"));
-            Vocabulary vocabulary = meta.vocabulary("vocabulary");
-            long gh = (long) config.cell().gates() * config.hidden();
-            meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
-            meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-            meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
-            return new CharLanguageModel(kernels, config, vocabulary, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (meta, arena, params) -> fromMetadata(kernels, meta, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
-    public Config config() {
-        return config;
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static CharLanguageModel fromMetadata(Kernels kernels, ModelMetadata meta, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(meta.cell("cell"), meta.integer("embedding", 1), meta.integer("hidden", 1),
+                meta.integer("layers", 1), meta.decimal("dropout"));
+        Vocabulary vocabulary = meta.vocabulary("vocabulary");
+        long gh = (long) config.cell().gates() * config.hidden();
+        meta.requireTensor("embedding.weight", vocabulary.size(), config.embedding());
+        meta.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+        meta.requireTensor("head.weight", vocabulary.size(), config.hidden());
+        return new CharLanguageModel(kernels, config, vocabulary, arena, params);
     }
 
     public Vocabulary vocabulary() {
         return vocabulary;
     }
 
-    /** The trainable tensors, named as in the model file. */
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    /** What the model file records besides the tensors. */
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         m.put("cell", CellNames.name(config.cell()));
         m.put("embedding", Integer.toString(config.embedding()));
         m.put("hidden", Integer.toString(config.hidden()));
@@ -245,8 +219,7 @@ public final class CharLanguageModel implements TaskModel {
         int per = (n - 1 + streams - 1) / streams;
         int burn = streams == 1 ? 0 : BURN_IN;
         int total = burn + per;
-        Runner r = runners.borrow(streams, EVAL_STEPS);
-        try {
+        return withRunner(streams, EVAL_STEPS, r -> {
             r.resetState();
             double sum = 0;
             long counted = 0;
@@ -271,11 +244,7 @@ public final class CharLanguageModel implements TaskModel {
                 }
             }
             return sum / counted;
-        } catch (IllegalStateException e) {
-            throw runners.failure(e);
-        } finally {
-            runners.giveBack(r);
-        }
+        });
     }
 
     /**
@@ -374,19 +343,16 @@ public final class CharLanguageModel implements TaskModel {
         }
     }
 
-    /** A runner for training with B streams of up to {@code maxSteps} steps (package use: {@link CharLanguageModelTraining}). */
-    Runner runner(int batch, int maxSteps) {
-        return new Runner(batch, maxSteps);
+    @Override
+    Runner newRunner(int batch, int steps) {
+        return new Runner(batch, steps);
     }
 
     /**
-     * Frees the weights and the idle scoring runners; later calls fail with an IllegalStateException,
-     * and a call still running may. Closing again does nothing.
+     * A runner for training with B streams of up to {@code maxSteps} steps, which the caller owns and
+     * closes (package use: {@link CharLanguageModelTraining}).
      */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            arena.close();
-        }
+    Runner runner(int batch, int maxSteps) {
+        return new Runner(batch, maxSteps);
     }
 }

@@ -1,10 +1,7 @@
 package dev.rnn.models.tasks;
 
 import dev.rnn.core.Matrix;
-import dev.rnn.models.training.ParameterSet;
-import dev.rnn.models.training.TrainingTask;
 import dev.rnn.models.training.TruncatedBptt;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -13,17 +10,16 @@ import java.util.Map;
  * streams read side by side, each batch is the next {@code seqLen} characters of every stream, the
  * state carried from batch to batch (reset at each epoch), and gradients flow back through the
  * batch's steps only (truncated BPTT with k1 = seqLen and k2 = seqLen unless given less). Validation is
- * {@link CharLanguageModel#loss(int[])} on the held-out text.
+ * {@link CharLanguageModel#loss(int[])} on the held-out text. The data fingerprint hashes the
+ * training text's character ids, then the validation text's.
  */
-public final class CharLanguageModelTraining implements TrainingTask, AutoCloseable {
+public final class CharLanguageModelTraining extends TaskTraining implements AutoCloseable {
 
     private final CharLanguageModel model;
     private final int[] train;
     private final int[] validation;
-    private final int batch;
     private final int seqLen;
     private final int stepsBack;
-    private final long seed;
     private final int streamLength;
     private final CharLanguageModel.Runner runner;
     private final int[] in;
@@ -38,6 +34,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     public CharLanguageModelTraining(CharLanguageModel model, int[] train, int[] validation, int batch, TruncatedBptt.Lengths bptt,
                                      long seed) {
         int seqLen = bptt.k1();
+        super(model, model.parameters(), "chars", "text", train.length, validation.length, batch, seed, train.length + "+"
+                + validation.length + ":" + new DataFingerprint().ints(train).ints(validation).hex());
         if (batch < 1 || seqLen < 1) {
             throw new IllegalArgumentException("batch and sequence length must be ≥ 1, found " + batch + " and " + seqLen);
         }
@@ -51,10 +49,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
         this.model = model;
         this.train = train.clone();
         this.validation = validation.clone();
-        this.batch = batch;
         this.seqLen = seqLen;
         this.stepsBack = bptt.k2();
-        this.seed = seed;
         this.streamLength = (train.length - 1) / batch;
         this.runner = model.runner(batch, seqLen);
         this.in = new int[batch * seqLen];
@@ -62,18 +58,8 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     }
 
     @Override
-    public ParameterSet parameters() {
-        return model.parameters();
-    }
-
-    @Override
     public int batchesPerEpoch() {
         return streamLength / seqLen;
-    }
-
-    @Override
-    public String unit() {
-        return "chars";
     }
 
     @Override
@@ -90,7 +76,7 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
                 target[t * batch + b] = train[pos + 1];
             }
         }
-        double loss = runner.forward(in, target, seqLen, true, seed * 0x9E3779B97F4A7C15L + step, stepsBack);
+        double loss = runner.forward(in, target, seqLen, true, stepSeed(TrainingSeeds.ORDER, step), stepsBack);
         return new BatchLoss(loss, (long) batch * seqLen);
     }
 
@@ -100,14 +86,11 @@ public final class CharLanguageModelTraining implements TrainingTask, AutoClosea
     }
 
     @Override
-    public Map<String, String> metadata() {
-        Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, train.length + "+" + validation.length + ":"
-                + Integer.toHexString(Arrays.hashCode(train) ^ 31 * Arrays.hashCode(validation)));
-        m.put("training.seqLen", Integer.toString(seqLen));
+    void putTrainingMetadata(Map<String, String> metadata) {
+        metadata.put("training.seqLen", Integer.toString(seqLen));
         if (stepsBack < seqLen) {
-            m.put("training.bpttBack", Integer.toString(stepsBack));   // absent when whole, as files made before it
+            metadata.put("training.bpttBack", Integer.toString(stepsBack));   // absent when whole, as files made before it
         }
-        return m;
     }
 
     @Override

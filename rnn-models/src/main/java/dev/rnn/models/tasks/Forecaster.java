@@ -13,7 +13,6 @@ import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -46,7 +45,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Forecaster implements TaskModel {
+public final class Forecaster extends PooledTaskModel<Forecaster.Config, Forecaster.Runner> implements TaskModel {
 
     public static final String TASK = "forecaster";
 
@@ -67,28 +66,18 @@ public final class Forecaster implements TaskModel {
         }
     }
 
-    final Kernels kernels;
-    final Config config;
     final SeriesSchema schema;
     private final double testFraction;
-    private final Arena arena;
     final RecurrentStack stack;
     final DenseLayer head;
     final DenseLayer ar;
-    private final ParameterSet parameters;
     private final double[] errorVariance;
-    private Runner trainingRunner;
-    // inference runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("Forecaster", RunnerPool.DEFAULT_IDLE, (batch, steps) -> new Runner(batch));
 
     /** Windows run side by side at most. */
     private static final int PREDICT_BATCH = 64;
 
     private Forecaster(Kernels kernels, Config config, SeriesSchema schema, double testFraction, Arena arena, ParameterSet parameters) {
-        this.kernels = kernels;
-        this.arena = arena;
-        this.parameters = parameters;
-        this.config = config;
+        super(TASK, kernels, config, arena, parameters);
         this.schema = schema;
         this.testFraction = testFraction;
         errorVariance = new double[config.horizon()];
@@ -173,29 +162,28 @@ public final class Forecaster implements TaskModel {
     }
 
     private static Forecaster read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
-                    m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
-            SeriesSchema schema = SeriesSchema.fromMetadata(m.all());
-            long gh = (long) config.cell().gates() * config.hidden();
-            m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
-            m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
-            m.requireTensor("head.weight", config.horizon(), config.hidden());
-            if (config.autoregressive()) {
-                m.requireTensor("ar.weight", config.horizon(), config.window());
-            }
-            double[] variance = m.all().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
-                    : new double[config.horizon()];
-            checkErrorVariance(variance, config.horizon());
-            Forecaster model = new Forecaster(kernels, config, schema, m.decimal("testFraction"), arena, params);
-            model.errorVariance(variance);
-            return model;
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static Forecaster fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("hidden", 1), m.integer("layers", 1), m.integer("window", 1),
+                m.integer("horizon", 1), m.decimal("dropout"), m.flag("autoregressive"), loss(m.string("loss")));
+        SeriesSchema schema = SeriesSchema.fromMetadata(m.all());
+        long gh = (long) config.cell().gates() * config.hidden();
+        m.requireTensor("rnn.weight_ih_l0", gh, schema.width());
+        m.requireTensor("rnn.weight_hh_l" + (config.layers() - 1), gh, config.hidden());
+        m.requireTensor("head.weight", config.horizon(), config.hidden());
+        if (config.autoregressive()) {
+            m.requireTensor("ar.weight", config.horizon(), config.window());
+        }
+        double[] variance = m.all().containsKey("errorVariance") ? m.decimals("errorVariance") // absent in older files
+                : new double[config.horizon()];
+        checkErrorVariance(variance, config.horizon());
+        Forecaster model = new Forecaster(kernels, config, schema, m.decimal("testFraction"), arena, params);
+        model.errorVariance(variance);
+        return model;
     }
 
     /** The loss named {@code mse} or {@code huber}. */
@@ -207,10 +195,6 @@ public final class Forecaster implements TaskModel {
         };
     }
 
-    public Config config() {
-        return config;
-    }
-
     public SeriesSchema schema() {
         return schema;
     }
@@ -218,10 +202,6 @@ public final class Forecaster implements TaskModel {
     /** The test fraction the model was trained with. */
     public double testFraction() {
         return testFraction;
-    }
-
-    public ParameterSet parameters() {
-        return parameters;
     }
 
     /** Each output's forecast error variance on the validation windows, standardized units (a copy). */
@@ -257,14 +237,8 @@ public final class Forecaster implements TaskModel {
     }
 
     @Override
-    public String task() {
-        return TASK;
-    }
-
-    @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         m.put("cell", CellNames.name(config.cell()));
         m.put("hidden", Integer.toString(config.hidden()));
         m.put("layers", Integer.toString(config.layers()));
@@ -290,19 +264,16 @@ public final class Forecaster implements TaskModel {
         for (int from = 0; from < ends.length; from += PREDICT_BATCH) {
             int count = Math.min(PREDICT_BATCH, ends.length - from);
             // a batch of as many rows as windows: a padding row costs as much as a window
-            Runner r = runners.borrow(count, config.window());
-            try {
-                Matrix p = r.forward(series, ends, from, count, false, 0);
+            int first = from;
+            withRunner(count, config.window(), r -> {
+                Matrix p = r.forward(series, ends, first, count, false, 0);
                 for (int b = 0; b < count; b++) {
                     for (int h = 0; h < config.horizon(); h++) {
-                        out[from + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
+                        out[first + b][h] = schema.targetValue(p.get(b, h), errorVariance[h]);
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(r);
-            }
+                return null;
+            });
         }
         return out;
     }
@@ -330,19 +301,14 @@ public final class Forecaster implements TaskModel {
         }
     }
 
-    /**
-     * The training runner for batches of B windows, reused while B stays the same (package use:
-     * {@link ForecasterTraining}, one thread). Inference does not use it.
-     */
+    @Override
+    Runner newRunner(int batch, int steps) {
+        return new Runner(batch);
+    }
+
+    /** The training runner for batches of B windows (package use: {@link ForecasterTraining}, one thread). */
     Runner runner(int batch) {
-        Runner runner = trainingRunner;
-        if (runner == null || runner.batch != batch) {
-            if (runner != null) {
-                runner.close();
-            }
-            runner = trainingRunner = new Runner(batch);
-        }
-        return runner;
+        return trainingRunner(batch, config.window());
     }
 
     /** Forward and backward over B windows at a time; owns its layers and buffers, one thread at a time. */
@@ -463,21 +429,6 @@ public final class Forecaster implements TaskModel {
         public void close() {
             layers.close();
             runArena.close();
-        }
-    }
-
-    /**
-     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
-     * still running may. Closing again does nothing.
-     */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            if (trainingRunner != null) {
-                trainingRunner.close();
-                trainingRunner = null;
-            }
-            arena.close();
         }
     }
 }

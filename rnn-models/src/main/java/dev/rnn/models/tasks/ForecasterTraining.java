@@ -6,7 +6,6 @@ import dev.rnn.models.series.EncodedSeries;
 import dev.rnn.models.series.ForecastComparison;
 import dev.rnn.models.series.ForecastWindows;
 import dev.rnn.models.training.ParameterSet;
-import dev.rnn.models.training.TrainingTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,15 +24,15 @@ import java.util.Map;
  * new Trainer(kernels, task, settings, listener).run(modelFile, false);    // the best epoch by validation
  * ForecasterTraining.StartComparison c = task.keepStartUnlessBeaten(modelFile);   // or the start, if not beaten
  * }</pre>
+ *
+ * <p>The data fingerprint hashes the series' encoded inputs and raw targets, then the training and
+ * validation windows' last rows.
  */
-public final class ForecasterTraining implements TrainingTask {
+public final class ForecasterTraining extends TaskTraining {
 
     private final Forecaster model;
     private final EncodedSeries series;
     private final ForecastWindows windows;
-    private final int batch;
-    private final long seed;
-    private int[] order;
     // the least-squares start, kept to choose between it and the trained forecaster (null without the map)
     private final double[] startLosses;
     private final double startValidationLoss;
@@ -46,9 +45,9 @@ public final class ForecasterTraining implements TrainingTask {
                     + windows.validation().length + " to validate with; both must be > 0 (a shorter --window or --horizon,"
                     + " or a smaller --test-fraction, leaves more)");
         }
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be ≥ 1, found " + batch);
-        }
+        super(model, model.parameters(), "windows", "windows", windows.train().length, windows.validation().length, batch, seed,
+                series.rows() + "x" + series.width() + ":" + new DataFingerprint().floats(series.inputs()).doubles(series.target())
+                        .ints(windows.train()).ints(windows.validation()).hex());
         if (windows.window() != model.config().window() || windows.horizon() != model.config().horizon()) {
             throw new IllegalArgumentException("windows of " + windows.window() + "→" + windows.horizon() + " rows do not fit a model of "
                     + model.config().window() + "→" + model.config().horizon());
@@ -56,8 +55,6 @@ public final class ForecasterTraining implements TrainingTask {
         this.model = model;
         this.series = series;
         this.windows = windows;
-        this.batch = batch;
-        this.seed = seed;
         model.fitAutoregressive(series, windows.train(), RIDGE);
         if (model.config().autoregressive()) {
             double[] before = model.errorVariance();        // the model's error variances stay as they were
@@ -132,30 +129,13 @@ public final class ForecasterTraining implements TrainingTask {
     static final double RIDGE = 1e-3;
 
     @Override
-    public ParameterSet parameters() {
-        return model.parameters();
-    }
-
-    @Override
-    public int batchesPerEpoch() {
-        return (windows.train().length + batch - 1) / batch;
-    }
-
-    @Override
-    public String unit() {
-        return "windows";
-    }
-
-    @Override
-    public void startEpoch(int epoch) {
-        order = EpochOrder.shuffled(windows.train(), seed, epoch);
-    }
-
-    @Override
     public BatchLoss trainBatch(int index, long step) {
-        int from = index * batch, count = Math.min(batch, order.length - from);
-        double loss = model.runner(batch).run(series, order, from, count, true, seed * 0xBF58476D1CE4E5B9L + step, true);
-        return new BatchLoss(loss, count);
+        int[] members = members(index), ends = new int[members.length];
+        for (int i = 0; i < ends.length; i++) {
+            ends[i] = windows.train()[members[i]];
+        }
+        double loss = model.runner(batch).run(series, ends, 0, ends.length, true, stepSeed(TrainingSeeds.DROPOUT, step), true);
+        return new BatchLoss(loss, ends.length);
     }
 
     /**
@@ -167,9 +147,7 @@ public final class ForecasterTraining implements TrainingTask {
         int[] v = windows.validation();
         Forecaster.Runner r = model.runner(batch);
         double[] sumSq = new double[model.config().horizon()];
-        for (int from = 0; from < v.length; from += batch) {
-            r.addSquaredErrors(series, v, from, Math.min(batch, v.length - from), sumSq);
-        }
+        validateInBatches(v.length, (from, to, tally) -> r.addSquaredErrors(series, v, from, to - from, sumSq));
         double sum = 0;
         for (int h = 0; h < sumSq.length; h++) {
             sum += sumSq[h];
@@ -215,12 +193,5 @@ public final class ForecasterTraining implements TrainingTask {
     @Override
     public Map<String, String> evaluatedMetadata() {
         return model.errorVarianceMetadata();
-    }
-
-    @Override
-    public Map<String, String> metadata() {
-        long hash = java.util.Arrays.hashCode(series.inputs()) * 31L + java.util.Arrays.hashCode(windows.train());
-        return ModelMetadata.withTraining(model.metadata(), batch, seed, series.rows() + "x" + series.width() + ":"
-                + Long.toHexString(hash));
     }
 }

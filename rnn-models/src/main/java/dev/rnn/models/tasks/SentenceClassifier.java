@@ -4,18 +4,15 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.text.LabelledSentence;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.text.WordTokenizer;
-import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,21 +37,15 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SentenceClassifier implements TaskModel {
+public final class SentenceClassifier extends WordSequenceModel<SentenceClassifier.Config, SentenceClassifier.Runner> implements TaskModel {
 
     public static final String TASK = "sentence-classifier";
 
     /** Architecture; {@code wordDropout} is α in α/(α + count) (see {@link WordFeatures}). */
     public record Config(CellKind cell, int wordDim, int charDim, int buckets, int hidden, int layers, boolean bidirectional,
-                         double dropout, double wordDropout) {
+                         double dropout, double wordDropout) implements WordConfig {
         public Config {
-            if (wordDim < 1 || charDim < 1 || buckets < 1 || hidden < 1 || layers < 1) {
-                throw new IllegalArgumentException("sizes must be ≥ 1: word " + wordDim + ", char " + charDim + ", buckets "
-                        + buckets + ", hidden " + hidden + ", layers " + layers);
-            }
-            if (!(dropout >= 0 && dropout < 1) || !(wordDropout >= 0)) {
-                throw new IllegalArgumentException("dropout must be in [0, 1) and word dropout ≥ 0, found " + dropout + " and " + wordDropout);
-            }
+            WordConfig.check(wordDim, charDim, buckets, hidden, layers, dropout, wordDropout);
         }
     }
 
@@ -62,35 +53,14 @@ public final class SentenceClassifier implements TaskModel {
     public record Prediction(String label, double probability) {
     }
 
-    /** Sentences run side by side at most. */
-    private static final int PREDICT_BATCH = 32;
-
-    private final Kernels kernels;
-    private final Config config;
     private final Vocabulary labels;
-    private final Arena arena;
-    private final WordFeatures features;
-    private final RecurrentStack stack;
-    private final DenseLayer head;
-    private final ParameterSet parameters;
-    private PretrainedEmbeddings.Report pretrained;
-    private Runner trainingRunner;
-    // inference runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("SentenceClassifier", RunnerPool.DEFAULT_IDLE,
-            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SentenceClassifier(Kernels kernels, Config config, Vocabulary words, Vocabulary labels, Arena arena, ParameterSet parameters) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 labels, found " + labels.tokens());
         }
-        this.kernels = kernels;
-        this.config = config;
-        this.arena = arena;
-        this.parameters = parameters;
+        super(TASK, kernels, config, arena, parameters, words, false, config.bidirectional(), true, labels.size());
         this.labels = labels;
-        features = new WordFeatures(parameters, words, false, config.wordDim(), config.buckets(), config.charDim());
-        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), config.bidirectional());
-        head = new DenseLayer(kernels, parameters, "head.", 2 * stack.outputSize(), labels.size(), true);
     }
 
     /**
@@ -112,16 +82,8 @@ public final class SentenceClassifier implements TaskModel {
             tokens.addAll(WordTokenizer.tokenize(e.text()));
             labelList.add(e.label());
         }
-        Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, tokens, 1);
         Vocabulary labels = Vocabulary.build(List.of(), labelList, 1);
-        Vocabulary words = WordFeatures.vocabulary(trained, pretrained, false);
-        SentenceClassifier c = ModelMetadata.allocate((arena, params) -> new SentenceClassifier(kernels, config, words, labels, arena, params));
-        Initializers init = new Initializers(seed);
-        c.features.initialise(init);
-        c.stack.initialise(init);
-        init.xavierUniform(c.head.weight());
-        c.pretrained = c.features.startFrom(pretrained, trained.size(), c.parameters);
-        return c;
+        return create(tokens, false, seed, pretrained, (words, arena, params) -> new SentenceClassifier(kernels, config, words, labels, arena, params));
     }
 
     /** The classifier saved in {@code file}. */
@@ -138,35 +100,20 @@ public final class SentenceClassifier implements TaskModel {
     }
 
     private static SentenceClassifier read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
-                m.decimal("wordDropout"));
-            Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
-            WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
-                    config.layers());
-            m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
-            return new SentenceClassifier(kernels, config, words, classes, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
-    /** What starting from pretrained vectors did, or null when the model did not. */
-    public PretrainedEmbeddings.Report pretrainedReport() {
-        return pretrained;
-    }
-
-    /** Writes the learned word vectors (all vocabulary words) in the word2vec text format; returns how many. */
-    public int writeWordVectors(Path file) throws java.io.IOException {
-        return features.writeWordVectors(file);
-    }
-
-    public Config config() {
-        return config;
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static SentenceClassifier fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+            m.integer("hidden", 1), m.integer("layers", 1), m.flag("bidirectional"), m.decimal("dropout"),
+            m.decimal("wordDropout"));
+        Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("labels");
+        WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                config.layers());
+        m.requireTensor("head.weight", classes.size(), 2L * (config.bidirectional() ? 2 : 1) * config.hidden());
+        return new SentenceClassifier(kernels, config, words, classes, arena, params);
     }
 
     /** The labels, in the order of the output layer's rows. */
@@ -174,19 +121,9 @@ public final class SentenceClassifier implements TaskModel {
         return labels;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("bidirectional", Boolean.toString(config.bidirectional()));
         m.put("labels", labels.toJson());
@@ -251,25 +188,16 @@ public final class SentenceClassifier implements TaskModel {
             enc.add(encode(t));
         }
         float[][] out = new float[enc.size()][];
-        for (int i = 0; i < enc.size(); i += PREDICT_BATCH) {
-            List<WordFeatures.Encoded> part = enc.subList(i, Math.min(enc.size(), i + PREDICT_BATCH));
-            // a batch of as many rows as sentences: a padding row costs as much as a sentence
-            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
-            try {
-                Matrix probs = r.probabilities(part);
-                for (int b = 0; b < part.size(); b++) {
-                    float[] row = new float[labels.size()];
-                    for (int c = 0; c < row.length; c++) {
-                        row[c] = probs.get(b, c);
-                    }
-                    out[i + b] = row;
+        inBatches(enc, (r, part, from) -> {
+            Matrix probs = r.probabilities(part);
+            for (int b = 0; b < part.size(); b++) {
+                float[] row = new float[labels.size()];
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = probs.get(b, c);
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(r);
+                out[from + b] = row;
             }
-        }
+        });
         return out;
     }
 
@@ -290,29 +218,13 @@ public final class SentenceClassifier implements TaskModel {
         return (double) right / examples.size();
     }
 
-    /**
-     * The training runner, for B sentences, that fits these; reused while it is large enough (package
-     * use: {@link SentenceClassifierTraining}, one thread). Inference does not use it.
-     */
-    Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = SequenceBatch.longest(sentences);
-        Runner runner = trainingRunner;
-        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
-            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
-            if (runner != null) {
-                runner.close();
-            }
-            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
-        }
-        return runner;
+    @Override
+    Runner newRunnerOf(int batch, int maxSteps) {
+        return new Runner(batch, maxSteps);
     }
 
-    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
-    final class Runner implements RunnerPool.Lendable {
-        final int batch;
-        final SequenceEncoder encoder;
-        private final Arena runArena = Arena.ofShared();
-        private final SequenceBatch layout;
+    /** Forward (and backward) over a batch of B sentences, pooled per sentence; one thread at a time. */
+    final class Runner extends WordRunner {
         private final int width;
         private final Matrix pooled, droppedPool, logits, dLogits, dPooled, dOut;
         private final int[] argmax;
@@ -320,9 +232,7 @@ public final class SentenceClassifier implements TaskModel {
         private final SoftmaxCrossEntropy loss;
 
         Runner(int batch, int maxSteps) {
-            this.batch = batch;
-            encoder = new SequenceEncoder(kernels, features, stack, config.dropout(), batch, maxSteps);
-            layout = new SequenceBatch(batch);
+            super(kernels, SentenceClassifier.this, batch, maxSteps);
             width = stack.outputSize();
             pooled = Matrix.allocate(runArena, batch, 2 * width);
             droppedPool = Matrix.allocate(runArena, batch, 2 * width);
@@ -335,16 +245,6 @@ public final class SentenceClassifier implements TaskModel {
             loss = new SoftmaxCrossEntropy(kernels, batch);
         }
 
-        @Override
-        public int batch() {
-            return batch;
-        }
-
-        @Override
-        public int steps() {
-            return encoder.maxSteps;
-        }
-
         /**
          * Mean loss over the present sentences for {@code targets} (label ids, B entries, −1 for
          * absent slots); with {@code backward}, adds the gradients.
@@ -352,9 +252,7 @@ public final class SentenceClassifier implements TaskModel {
         double run(List<WordFeatures.Encoded> sentences, int[] targets, boolean training, long seed, boolean backward,
                    double wordDropout) {
             SplittableRandom random = training ? new SplittableRandom(seed) : null;
-            layout.fill(sentences, features, wordDropout, random);
-            Matrix out = encoder.forward(layout, training, training ? random.nextLong() : 0);
-            pool(out);
+            pool(encode(sentences, wordDropout, random));
             poolDropout.forward(pooled, droppedPool, training, training ? random : null);
             head.forward(droppedPool, logits);
             if (!backward) {
@@ -376,8 +274,7 @@ public final class SentenceClassifier implements TaskModel {
 
         /** Softmax probabilities (B×C) of the sentences, without dropout. */
         Matrix probabilities(List<WordFeatures.Encoded> sentences) {
-            layout.fill(sentences, features, 0, null);
-            pool(encoder.forward(layout, false, 0));
+            pool(encode(sentences, 0, null));
             head.forward(pooled, logits);
             kernels.softmax(logits, logits);
             return logits;
@@ -417,27 +314,6 @@ public final class SentenceClassifier implements TaskModel {
                     d.set(row, j, d.get(row, j) + dPooled.get(b, j));
                 }
             }
-        }
-
-        @Override
-        public void close() {
-            encoder.close();
-            runArena.close();
-        }
-    }
-
-    /**
-     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
-     * still running may. Closing again does nothing.
-     */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            if (trainingRunner != null) {
-                trainingRunner.close();
-                trainingRunner = null;
-            }
-            arena.close();
         }
     }
 }

@@ -16,7 +16,6 @@ import dev.rnn.models.training.ParameterSet;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,7 +46,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Seq2SeqModel implements TaskModel {
+public final class Seq2SeqModel extends PooledTaskModel<Seq2SeqModel.Config, Seq2SeqDecoder> implements TaskModel {
 
     public static final String TASK = "seq2seq";
 
@@ -79,23 +78,15 @@ public final class Seq2SeqModel implements TaskModel {
         }
     }
 
-    final Kernels kernels;
-    final Config config;
     final Vocabulary source;
     final Vocabulary target;
-    private final Arena arena;
     final Embedding sourceEmbedding;
     final Embedding targetEmbedding;
     final RecurrentStack encoder;
     final RecurrentStack decoder;
     final AttentionLayer.Parameters attention;
     final DenseLayer head;
-    private final ParameterSet parameters;
     private PretrainedEmbeddings.Report pretrained;
-    // decoders, lent one per call so that threads share the model; source steps rounded up to a
-    // multiple of 64 so that sources of nearby lengths share decoders
-    private final RunnerPool<Seq2SeqDecoder> decoders = new RunnerPool<>("Seq2SeqModel", RunnerPool.DEFAULT_IDLE,
-            (rows, steps) -> new Seq2SeqDecoder(this, rows, (steps + 63) / 64 * 64));
 
     private Seq2SeqModel(Kernels kernels, Config config, Vocabulary source, Vocabulary target, Arena arena, ParameterSet parameters) {
         for (Vocabulary v : List.of(source, target)) {
@@ -103,12 +94,9 @@ public final class Seq2SeqModel implements TaskModel {
                 throw new IllegalArgumentException("a seq2seq vocabulary must start with " + SPECIALS + " and hold at least one token more");
             }
         }
-        this.kernels = kernels;
-        this.config = config;
+        super(TASK, kernels, config, arena, parameters);
         this.source = source;
         this.target = target;
-        this.arena = arena;
-        this.parameters = parameters;
         int d = config.width();
         sourceEmbedding = new Embedding(parameters, "source_embedding.weight", source.size(), config.embedding());
         targetEmbedding = new Embedding(parameters, "target_embedding.weight", target.size(), config.embedding());
@@ -182,33 +170,28 @@ public final class Seq2SeqModel implements TaskModel {
     }
 
     private static Seq2SeqModel read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
-                    m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
-                    m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
-                    m.integer("maxTargetLength", 1));
-            Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
-            long g = config.cell().gates();
-            m.requireTensor("source_embedding.weight", src.size(), config.embedding());
-            m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
-            m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
-            m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
-            return new Seq2SeqModel(kernels, config, src, tgt, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static Seq2SeqModel fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("embedding", 1), m.integer("hidden", 1), m.integer("layers", 1),
+                m.flag("bidirectional"), Attention.valueOf(m.string("attention").toUpperCase(Locale.ROOT)), m.flag("peeky"),
+                m.flag("reverseSource"), Tokens.valueOf(m.string("tokens").toUpperCase(Locale.ROOT)), m.decimal("dropout"),
+                m.integer("maxTargetLength", 1));
+        Vocabulary src = m.vocabulary("source"), tgt = m.vocabulary("target");
+        long g = config.cell().gates();
+        m.requireTensor("source_embedding.weight", src.size(), config.embedding());
+        m.requireTensor("target_embedding.weight", tgt.size(), config.embedding());
+        m.requireTensor("encoder.weight_hh_l" + (config.layers() - 1), g * config.hidden(), config.hidden());
+        m.requireTensor("decoder.weight_hh_l" + (config.layers() - 1), g * config.width(), config.width());
+        return new Seq2SeqModel(kernels, config, src, tgt, arena, params);
     }
 
     /** What starting from pretrained vectors did (source and target vocabularies together), or null when the model did not. */
     public PretrainedEmbeddings.Report pretrainedReport() {
         return pretrained;
-    }
-
-    public Config config() {
-        return config;
     }
 
     public Vocabulary sourceVocabulary() {
@@ -219,19 +202,9 @@ public final class Seq2SeqModel implements TaskModel {
         return target;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         m.put("cell", CellNames.name(config.cell()));
         m.put("embedding", Integer.toString(config.embedding()));
         m.put("hidden", Integer.toString(config.hidden()));
@@ -304,7 +277,7 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translations of several texts, decoded as {@code decoding} says (greedy ones in batches; each sample seeded by the decoding's seed). */
     public List<String> translateAll(List<String> texts, Decoding decoding) {
-        decoders.checkOpen();
+        runners.checkOpen();
         List<int[]> sources = new ArrayList<>();
         for (String t : texts) {
             sources.add(encodeSource(t));
@@ -317,8 +290,7 @@ public final class Seq2SeqModel implements TaskModel {
         int part = greedy ? Seq2SeqDecoder.GREEDY_BATCH : Math.max(1, sources.size());
         for (int from = 0; from < sources.size(); from += part) {
             List<int[]> some = sources.subList(from, Math.min(sources.size(), from + part));
-            Seq2SeqDecoder d = decoders.borrow(greedy ? some.size() : decoding.beam(), maxLength(some));
-            try {
+            withRunner(greedy ? some.size() : decoding.beam(), maxLength(some), d -> {
                 if (greedy) {
                     for (int[] ids : d.greedy(some, null)) {
                         out.add(text(ids));
@@ -328,11 +300,8 @@ public final class Seq2SeqModel implements TaskModel {
                         out.add(text(sampler != null ? d.sample(s, sampler) : d.beam(s)));
                     }
                 }
-            } catch (IllegalStateException e) {
-                throw decoders.failure(e);
-            } finally {
-                decoders.giveBack(d);
-            }
+                return null;
+            });
         }
         return out;
     }
@@ -359,21 +328,13 @@ public final class Seq2SeqModel implements TaskModel {
 
     /** Translates {@code text} greedily, recording attention (the model must have attention). */
     public Attended translateWithAttention(String text) {
-        decoders.checkOpen();
+        runners.checkOpen();
         if (attention == null) {
             throw new IllegalStateException("this model has no attention to show");
         }
         int[] ids = encodeSource(text);
         List<float[]> rows = new ArrayList<>();
-        int[] out;
-        Seq2SeqDecoder d = decoders.borrow(1, ids.length);
-        try {
-            out = d.greedy(List.of(ids), rows).get(0);
-        } catch (IllegalStateException e) {
-            throw decoders.failure(e);
-        } finally {
-            decoders.giveBack(d);
-        }
+        int[] out = withRunner(1, ids.length, d -> d.greedy(List.of(ids), rows).get(0));
         List<String> src = tokenize(config.tokens(), text.strip());
         float[][] w = new float[rows.size()][];
         for (int t = 0; t < rows.size(); t++) {
@@ -411,14 +372,9 @@ public final class Seq2SeqModel implements TaskModel {
         return (double) right / pairs.size();
     }
 
-    /**
-     * Frees the weights and the idle decoders; later calls fail with an IllegalStateException, and a
-     * call still running may. Closing again does nothing.
-     */
+    // source steps rounded up to a multiple of 64 so that sources of nearby lengths share decoders
     @Override
-    public void close() {
-        if (decoders.shutDown()) {
-            arena.close();
-        }
+    Seq2SeqDecoder newRunner(int rows, int steps) {
+        return new Seq2SeqDecoder(this, rows, (steps + 63) / 64 * 64);
     }
 }

@@ -6,9 +6,7 @@ import dev.rnn.models.layers.AttentionLayer;
 import dev.rnn.models.layers.MergeMode;
 import dev.rnn.models.layers.StackedLayers;
 import dev.rnn.models.text.TextPair;
-import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
-import dev.rnn.models.training.TrainingTask;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,39 +24,30 @@ import java.util.SplittableRandom;
  * {@code <s>} is, with probability 1 − ratio, the model's own prediction for that position instead of
  * the true token, and the second pass trains on those inputs. The ratio is multiplied by
  * {@code decay} every epoch. At ratio 1 this is plain teacher forcing, exactly.
+ *
+ * <p>The data fingerprint hashes each pair's source, then its target.
  */
-public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
+public final class Seq2SeqTraining extends TaskTraining implements AutoCloseable {
 
     private final Seq2SeqModel model;
     private final List<int[]> sources = new ArrayList<>(), targets = new ArrayList<>();
     private final List<TextPair> validation;
     private final List<int[]> validationSources = new ArrayList<>(), validationTargets = new ArrayList<>();
-    private final int batch;
-    private final long seed;
     private final double teacherForcing;
     private final double decay;
-    private final int fingerprint;
     private final Runner runner;
-    private List<int[]> plan;
     private double ratio = 1;
 
     public Seq2SeqTraining(Seq2SeqModel model, List<TextPair> train, List<TextPair> validation, int batch, long seed,
                            double teacherForcing, double decay) {
-        if (train.isEmpty() || validation.isEmpty()) {
-            throw new IllegalArgumentException("training needs pairs to train on and to validate with, found " + train.size() + " and "
-                    + validation.size());
-        }
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be ≥ 1, found " + batch);
-        }
+        super(model, model.parameters(), "pairs", "pairs", train.size(), validation.size(), batch, seed,
+                DataFingerprint.of(train, validation, (f, p) -> f.text(p.source()).text(p.target())));
         if (!(teacherForcing >= 0 && teacherForcing <= 1) || !(decay > 0 && decay <= 1)) {
             throw new IllegalArgumentException("teacher-forcing ratio must be in [0, 1] and its decay in (0, 1], found "
                     + teacherForcing + " and " + decay);
         }
         this.model = model;
         this.validation = List.copyOf(validation);
-        this.batch = batch;
-        this.seed = seed;
         this.teacherForcing = teacherForcing;
         this.decay = decay;
         int maxSource = 1, maxTarget = 1;
@@ -84,32 +73,16 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
             throw new IllegalArgumentException("a target of " + (maxTarget - 1) + " tokens is longer than the model's limit of "
                     + model.config().maxTargetLength());
         }
-        this.fingerprint = 31 * train.hashCode() + validation.hashCode();
-        this.runner = new Runner(batch, maxSource, maxTarget);
-    }
-
-    @Override
-    public ParameterSet parameters() {
-        return model.parameters();
-    }
-
-    @Override
-    public int batchesPerEpoch() {
-        return (sources.size() + batch - 1) / batch;
-    }
-
-    @Override
-    public String unit() {
-        return "pairs";
-    }
-
-    @Override
-    public void startEpoch(int epoch) {
         int[] lengths = new int[sources.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = sources.get(i).length;
         }
-        plan = SequenceBatch.plan(lengths, batch, EpochOrder.random(seed, epoch));
+        batchByLength(lengths);
+        this.runner = new Runner(batch, maxSource, maxTarget);
+    }
+
+    @Override
+    void epochStarted(int epoch) {
         ratio = teacherForcing * Math.pow(decay, epoch);
     }
 
@@ -120,7 +93,7 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
 
     @Override
     public BatchLoss trainBatch(int index, long step) {
-        int[] members = plan.get(index);
+        int[] members = members(index);
         List<int[]> src = new ArrayList<>(), tgt = new ArrayList<>();
         long tokens = 0;
         for (int i : members) {
@@ -131,9 +104,9 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
         runner.layout(src, tgt);
         if (ratio < 1) {
             runner.forward(false);
-            runner.mixPredictions(1 - ratio, new SplittableRandom(seed * 0xBF58476D1CE4E5B9L + step));
+            runner.mixPredictions(1 - ratio, new SplittableRandom(stepSeed(TrainingSeeds.DROPOUT, step)));
         }
-        runner.reseed(seed * 0x94D049BB133111EBL + step);
+        runner.reseed(stepSeed(TrainingSeeds.SECOND, step));
         double loss = runner.forward(true);
         return new BatchLoss(loss, members.length);
     }
@@ -141,7 +114,7 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
     /** Mean loss of batch {@code index} of the current epoch under teacher forcing, adding gradients with {@code backward} (tests). */
     double batchLoss(int index, boolean backward) {
         List<int[]> src = new ArrayList<>(), tgt = new ArrayList<>();
-        for (int i : plan.get(index)) {
+        for (int i : members(index)) {
             src.add(sources.get(i));
             tgt.add(targets.get(i));
         }
@@ -151,28 +124,21 @@ public final class Seq2SeqTraining implements TrainingTask, AutoCloseable {
 
     @Override
     public Evaluation evaluate() {
-        double lossSum = 0;
-        long tokens = 0;
-        for (int from = 0; from < validationSources.size(); from += batch) {
-            int to = Math.min(validationSources.size(), from + batch);
+        Tally t = validateInBatches(validationSources.size(), (from, to, tally) -> {
             List<int[]> tgt = validationTargets.subList(from, to);
             runner.layout(validationSources.subList(from, to), tgt);
             long n = 0;
-            for (int[] t : tgt) {
-                n += t.length;
+            for (int[] target : tgt) {
+                n += target.length;
             }
-            lossSum += runner.forward(false) * n;
-            tokens += n;
-        }
-        return new Evaluation(lossSum / tokens, model.exactMatch(validation, 1));
+            tally.add(runner.forward(false), n, 0);
+        });
+        return new Evaluation(t.meanLoss(), model.exactMatch(validation, 1));
     }
 
     @Override
-    public Map<String, String> metadata() {
-        Map<String, String> m = ModelMetadata.withTraining(model.metadata(), batch, seed, sources.size() + "+" + validation.size() + ":"
-                + Integer.toHexString(fingerprint));
-        m.put("training.teacherForcing", teacherForcing + "×" + decay);
-        return m;
+    void putTrainingMetadata(Map<String, String> metadata) {
+        metadata.put("training.teacherForcing", teacherForcing + "×" + decay);
     }
 
     @Override

@@ -102,15 +102,6 @@ final class SequenceBatch {
         return batches;
     }
 
-    /** An epoch's batches of {@code sentences}, from a generator seeded by the run's seed and the epoch. */
-    static List<int[]> plan(List<WordFeatures.Encoded> sentences, int batch, long seed, int epoch) {
-        int[] lengths = new int[sentences.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = sentences.get(i).length();
-        }
-        return plan(lengths, batch, EpochOrder.random(seed, epoch));
-    }
-
     int rows() {
         return steps * batch;
     }

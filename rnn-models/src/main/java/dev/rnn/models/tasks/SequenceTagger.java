@@ -4,17 +4,14 @@ import dev.rnn.core.Matrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsException;
-import dev.rnn.models.layers.DenseLayer;
 import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.text.TaggedSentence;
 import dev.rnn.models.text.Vocabulary;
-import dev.rnn.models.training.Initializers;
 import dev.rnn.models.training.ParameterSet;
 import dev.rnn.models.training.SoftmaxCrossEntropy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,53 +36,26 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class SequenceTagger implements TaskModel {
+public final class SequenceTagger extends WordSequenceModel<SequenceTagger.Config, SequenceTagger.Runner> implements TaskModel {
 
     public static final String TASK = "sequence-tagger";
 
     /** Architecture; {@code wordDropout} is α in α/(α + count). The stack is always bidirectional. */
     public record Config(CellKind cell, int wordDim, int charDim, int buckets, int hidden, int layers, double dropout,
-                         double wordDropout) {
+                         double wordDropout) implements WordConfig {
         public Config {
-            if (wordDim < 1 || charDim < 1 || buckets < 1 || hidden < 1 || layers < 1) {
-                throw new IllegalArgumentException("sizes must be ≥ 1: word " + wordDim + ", char " + charDim + ", buckets "
-                        + buckets + ", hidden " + hidden + ", layers " + layers);
-            }
-            if (!(dropout >= 0 && dropout < 1) || !(wordDropout >= 0)) {
-                throw new IllegalArgumentException("dropout must be in [0, 1) and word dropout ≥ 0, found " + dropout + " and " + wordDropout);
-            }
+            WordConfig.check(wordDim, charDim, buckets, hidden, layers, dropout, wordDropout);
         }
     }
 
-    /** Sentences run side by side at most. */
-    private static final int PREDICT_BATCH = 32;
-
-    private final Kernels kernels;
-    private final Config config;
     private final Vocabulary tags;
-    private final Arena arena;
-    private final WordFeatures features;
-    private final RecurrentStack stack;
-    private final DenseLayer head;
-    private final ParameterSet parameters;
-    private PretrainedEmbeddings.Report pretrained;
-    private Runner trainingRunner;
-    // inference runners, lent one per call so that threads share the model
-    private final RunnerPool<Runner> runners = new RunnerPool<>("SequenceTagger", RunnerPool.DEFAULT_IDLE,
-            (batch, steps) -> new Runner(batch, SequenceBatch.roundedSteps(steps)));
 
     private SequenceTagger(Kernels kernels, Config config, Vocabulary words, Vocabulary tags, Arena arena, ParameterSet parameters) {
         if (tags.size() < 1) {
             throw new IllegalArgumentException("a tagger needs at least one tag");
         }
-        this.kernels = kernels;
-        this.config = config;
-        this.arena = arena;
-        this.parameters = parameters;
+        super(TASK, kernels, config, arena, parameters, words, true, true, false, tags.size());
         this.tags = tags;
-        features = new WordFeatures(parameters, words, true, config.wordDim(), config.buckets(), config.charDim());
-        stack = RecurrentStack.of(parameters, "rnn.", config.cell(), features.width(), config.hidden(), config.layers(), true);
-        head = new DenseLayer(kernels, parameters, "head.", stack.outputSize(), tags.size(), true);
     }
 
     /** A new tagger whose vocabularies come from {@code sentences} (lower-cased words, counted; tags sorted). */
@@ -106,15 +76,8 @@ public final class SequenceTagger implements TaskModel {
             }
             tagList.addAll(s.tags());
         }
-        Vocabulary trained = Vocabulary.build(WordFeatures.SPECIALS, words, 1);
-        Vocabulary vocabulary = WordFeatures.vocabulary(trained, pretrained, true), tags = Vocabulary.build(List.of(), tagList, 1);
-        SequenceTagger t = ModelMetadata.allocate((arena, params) -> new SequenceTagger(kernels, config, vocabulary, tags, arena, params));
-        Initializers init = new Initializers(seed);
-        t.features.initialise(init);
-        t.stack.initialise(init);
-        init.xavierUniform(t.head.weight());
-        t.pretrained = t.features.startFrom(pretrained, trained.size(), t.parameters);
-        return t;
+        Vocabulary tags = Vocabulary.build(List.of(), tagList, 1);
+        return create(words, true, seed, pretrained, (vocabulary, arena, params) -> new SequenceTagger(kernels, config, vocabulary, tags, arena, params));
     }
 
     /** The tagger saved in {@code file}. */
@@ -131,53 +94,28 @@ public final class SequenceTagger implements TaskModel {
     }
 
     private static SequenceTagger read(Kernels kernels, Path file, boolean inference) throws SafetensorsException {
-        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> {
-            Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
-                m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
-            Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("tags");
-            WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
-                    config.layers());
-            m.requireTensor("head.weight", classes.size(), 2L * config.hidden());
-            return new SequenceTagger(kernels, config, words, classes, arena, params);
-        });
+        return ModelMetadata.load(file, TASK, inference, (m, arena, params) -> fromMetadata(kernels, m, arena, params));
     }
 
-    /** Whether the model has gradients to train (false when opened for inference only). */
-    public boolean trainable() {
-        return parameters.hasGradients();
-    }
-
-    /** What starting from pretrained vectors did, or null when the model did not. */
-    public PretrainedEmbeddings.Report pretrainedReport() {
-        return pretrained;
-    }
-
-    /** Writes the learned word vectors (all vocabulary words, lower-cased) in the word2vec text format; returns how many. */
-    public int writeWordVectors(Path file) throws java.io.IOException {
-        return features.writeWordVectors(file);
-    }
-
-    public Config config() {
-        return config;
+    /** The model its file's metadata describes, after checking the tensors' shapes against it. */
+    private static SequenceTagger fromMetadata(Kernels kernels, ModelMetadata m, Arena arena, ParameterSet params)
+            throws SafetensorsException {
+        Config config = new Config(m.cell("cell"), m.integer("wordDim", 1), m.integer("charDim", 1), m.integer("buckets", 1),
+            m.integer("hidden", 1), m.integer("layers", 1), m.decimal("dropout"), m.decimal("wordDropout"));
+        Vocabulary words = m.vocabulary("words"), classes = m.vocabulary("tags");
+        WordFeatures.requireTensors(m, words, config.cell(), config.wordDim(), config.buckets(), config.charDim(), config.hidden(),
+                config.layers());
+        m.requireTensor("head.weight", classes.size(), 2L * config.hidden());
+        return new SequenceTagger(kernels, config, words, classes, arena, params);
     }
 
     public Vocabulary tags() {
         return tags;
     }
 
-    public ParameterSet parameters() {
-        return parameters;
-    }
-
-    @Override
-    public String task() {
-        return TASK;
-    }
-
     @Override
     public Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(ModelMetadata.TASK, TASK);
+        Map<String, String> m = taskMetadata();
         features.putMetadata(m, config.cell(), config.hidden(), config.layers(), config.dropout(), config.wordDropout());
         m.put("tags", tags.toJson());
         return m;
@@ -215,25 +153,16 @@ public final class SequenceTagger implements TaskModel {
             enc.add(encode(s));
         }
         List<List<String>> out = new ArrayList<>();
-        for (int from = 0; from < enc.size(); from += PREDICT_BATCH) {
-            List<WordFeatures.Encoded> part = enc.subList(from, Math.min(enc.size(), from + PREDICT_BATCH));
-            // a batch of as many rows as sentences: a padding row costs as much as a sentence
-            Runner r = runners.borrow(part.size(), SequenceBatch.longest(part));
-            try {
-                r.run(part, null, false, 0, false, 0);
-                for (int b = 0; b < part.size(); b++) {
-                    List<String> t = new ArrayList<>();
-                    for (int i = 0; i < part.get(b).length(); i++) {
-                        t.add(tags.token(r.best(i, b)));
-                    }
-                    out.add(t);
+        inBatches(enc, (r, part, from) -> {
+            r.run(part, null, false, 0, false, 0);
+            for (int b = 0; b < part.size(); b++) {
+                List<String> t = new ArrayList<>();
+                for (int i = 0; i < part.get(b).length(); i++) {
+                    t.add(tags.token(r.best(i, b)));
                 }
-            } catch (IllegalStateException e) {
-                throw runners.failure(e);
-            } finally {
-                runners.giveBack(r);
+                out.add(t);
             }
-        }
+        });
         return out;
     }
 
@@ -257,38 +186,20 @@ public final class SequenceTagger implements TaskModel {
         return (double) right / total;
     }
 
-    /**
-     * The training runner, for B sentences, that fits these; reused while it is large enough (package
-     * use: {@link SequenceTaggerTraining}, one thread). Inference does not use it.
-     */
-    Runner runner(int batch, List<WordFeatures.Encoded> sentences) {
-        int steps = SequenceBatch.longest(sentences);
-        Runner runner = trainingRunner;
-        if (runner == null || runner.batch != batch || runner.encoder.maxSteps < steps) {
-            int keep = runner == null || runner.batch != batch ? 0 : runner.encoder.maxSteps;
-            if (runner != null) {
-                runner.close();
-            }
-            runner = trainingRunner = new Runner(batch, Math.max(steps, keep));
-        }
-        return runner;
+    @Override
+    Runner newRunnerOf(int batch, int maxSteps) {
+        return new Runner(batch, maxSteps);
     }
 
-    /** Forward (and backward) over a batch of B sentences; owns its layers and buffers, one thread at a time. */
-    final class Runner implements RunnerPool.Lendable {
-        final int batch;
-        final SequenceEncoder encoder;
-        private final Arena runArena = Arena.ofShared();
-        private final SequenceBatch layout;
+    /** Forward (and backward) over a batch of B sentences, tagged at every word; one thread at a time. */
+    final class Runner extends WordRunner {
         private final Matrix dropped, logits, dLogits, dOut;
         private final Dropout outputDropout;
         private final SoftmaxCrossEntropy loss;
         private int[] targets = new int[0];
 
         Runner(int batch, int maxSteps) {
-            this.batch = batch;
-            encoder = new SequenceEncoder(kernels, features, stack, config.dropout(), batch, maxSteps);
-            layout = new SequenceBatch(batch);
+            super(kernels, SequenceTagger.this, batch, maxSteps);
             int rows = batch * maxSteps, width = stack.outputSize();
             dropped = Matrix.allocate(runArena, rows, width);
             logits = Matrix.allocate(runArena, rows, tags.size());
@@ -298,16 +209,6 @@ public final class SequenceTagger implements TaskModel {
             loss = new SoftmaxCrossEntropy(kernels, rows);
         }
 
-        @Override
-        public int batch() {
-            return batch;
-        }
-
-        @Override
-        public int steps() {
-            return encoder.maxSteps;
-        }
-
         /**
          * Runs the sentences; with {@code gold} (tag ids per sentence, or null) returns the mean loss
          * over their words and, with {@code backward}, adds the gradients. Returns NaN without gold.
@@ -315,9 +216,8 @@ public final class SequenceTagger implements TaskModel {
         double run(List<WordFeatures.Encoded> sentences, List<int[]> gold, boolean training, long seed, boolean backward,
                    double wordDropout) {
             SplittableRandom random = training ? new SplittableRandom(seed) : null;
-            layout.fill(sentences, features, wordDropout, random);
+            Matrix out = encode(sentences, wordDropout, random);
             int rows = layout.rows();
-            Matrix out = encoder.forward(layout, training, training ? random.nextLong() : 0);
             Matrix drop = dropped.sliceRows(0, rows), lg = logits.sliceRows(0, rows);
             outputDropout.forward(out, drop, training, random);
             head.forward(drop, lg);
@@ -362,27 +262,6 @@ public final class SequenceTagger implements TaskModel {
                 }
             }
             return right;
-        }
-
-        @Override
-        public void close() {
-            encoder.close();
-            runArena.close();
-        }
-    }
-
-    /**
-     * Frees the weights and the runners; later calls fail with an IllegalStateException, and a call
-     * still running may. Closing again does nothing.
-     */
-    @Override
-    public void close() {
-        if (runners.shutDown()) {
-            if (trainingRunner != null) {
-                trainingRunner.close();
-                trainingRunner = null;
-            }
-            arena.close();
         }
     }
 }

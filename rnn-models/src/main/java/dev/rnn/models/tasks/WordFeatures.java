@@ -143,6 +143,15 @@ final class WordFeatures {
         }
     }
 
+    /** Each sentence's length in words. */
+    static int[] lengths(List<Encoded> sentences) {
+        int[] lengths = new int[sentences.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = sentences.get(i).length();
+        }
+        return lengths;
+    }
+
     /** Draws whether a training occurrence of word {@code id} is replaced by the unknown word. */
     int dropWord(int id, double alpha, SplittableRandom random) {
         if (alpha <= 0 || id <= UNKNOWN) {

@@ -47,8 +47,9 @@ public final class Checkpoint {
         return model.resolveSibling(stem + suffix);
     }
 
-    static void write(Path file, ParameterSet params, Optimizer optimizer, List<Matrix> carried,
-                      Map<String, String> metadata, Position p) throws IOException {
+    /** The checkpoint of a run standing at {@code p}, ready to be written. */
+    static SafetensorsWriter of(ParameterSet params, Optimizer optimizer, List<Matrix> carried, Map<String, String> metadata,
+                                Position p) {
         SafetensorsWriter w = new SafetensorsWriter().metadata(metadata);
         params.writeTo(w, "param.");
         List<Matrix> state = optimizer.state();
@@ -68,7 +69,7 @@ public final class Checkpoint {
                 .metadata(PREFIX + "lossSum", Double.toString(p.lossSum()))
                 .metadata(PREFIX + "lossUnits", Long.toString(p.lossUnits()))
                 .metadata(PREFIX + "history", historyJson(p.history()));
-        w.write(file);
+        return w;
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Locale;
  * with the records below or with {@link #named(String)} for a name's defaults; {@link #create}
  * binds it to parameters.
  */
-public sealed interface OptimizerSpec {
+public sealed interface OptimizerSpec extends OptimizerFactory {
 
     /** The names {@link #named} accepts, as the command line spells them. */
     List<String> NAMES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw");
@@ -89,6 +89,7 @@ public sealed interface OptimizerSpec {
     }
 
     /** An optimizer updating {@code params} from {@code grads} (same order and shapes), its state allocated in {@code arena}. */
+    @Override
     default Optimizer create(Kernels kernels, Arena arena, List<Matrix> params, List<Matrix> grads, double learningRate) {
         return Optimizers.create(this, kernels, arena, params, grads, learningRate);
     }

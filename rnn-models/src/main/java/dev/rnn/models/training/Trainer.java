@@ -1,5 +1,6 @@
 package dev.rnn.models.training;
 
+import dev.rnn.core.Matrix;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsWriter;
 import java.io.IOException;
@@ -14,10 +15,18 @@ import java.util.Map;
 
 /**
  * The training loop every task shares: epochs of batches, gradient clipping and an optimizer step
- * per batch, validation every few batches, the best model by validation saved atomically to the
- * model file, and a checkpoint ({@link Checkpoint#pathFor}) after every validation and when training
- * ends, from which {@code resume} continues exactly where it stood (same parameters, optimizer state,
- * learning rate, data order and dropout masks).
+ * per batch, validation every few batches, the best model by validation kept, and a checkpoint after
+ * every validation and when training ends, from which {@code resume} continues exactly where it stood
+ * (same parameters, optimizer state, learning rate, data order and dropout masks).
+ *
+ * <p>The task holds the model and its data, in memory. Where the best model and the checkpoints go is
+ * a {@link TrainingSink}: {@link #run(Path, boolean)} writes them as files ({@link TrainingSink#files});
+ * {@link #run()} takes none and writes nothing, and the model then ends holding the weights of its best
+ * validation (with a sink it ends holding the last ones, and the sink has the best).
+ *
+ * <pre>{@code
+ * Trainer.Result r = new Trainer(kernels, task, settings, OptimizerFactory.named("adam"), listener).run();
+ * }</pre>
  *
  * <p>Training ends at the first of: the epoch budget, the time budget (training time, summed over
  * resumed runs), or {@link #requestStop()} (for Ctrl-C, from any thread), which writes a checkpoint
@@ -33,13 +42,22 @@ public final class Trainer {
     private final Kernels kernels;
     private final TrainingTask task;
     private final TrainingSettings settings;
+    private final OptimizerFactory optimizers;
     private final TrainingListener listener;
     private volatile boolean stopRequested;
 
+    /** A trainer with the optimizer {@code settings} specifies. */
     public Trainer(Kernels kernels, TrainingTask task, TrainingSettings settings, TrainingListener listener) {
+        this(kernels, task, settings, settings.optimizer(), listener);
+    }
+
+    /** A trainer whose optimizer {@code optimizers} makes (the optimizer in {@code settings} is then not used); {@code listener} may be null. */
+    public Trainer(Kernels kernels, TrainingTask task, TrainingSettings settings, OptimizerFactory optimizers,
+                   TrainingListener listener) {
         this.kernels = kernels;
         this.task = task;
         this.settings = settings;
+        this.optimizers = optimizers;
         this.listener = listener == null ? new TrainingListener() { } : listener;
     }
 
@@ -48,20 +66,36 @@ public final class Trainer {
         stopRequested = true;
     }
 
+    /** Trains in memory, writing nothing; the model ends holding the weights of its best validation. */
+    public Result run() throws IOException {
+        return run((TrainingSink) null, false);
+    }
+
     /**
      * Trains, saving the best model to {@code model} (with the task's metadata and
      * {@code training.*} figures) and checkpoints beside it; with {@code resume}, continues from the
      * checkpoint, which must exist.
      */
     public Result run(Path model, boolean resume) throws IOException {
-        Path checkpoint = Checkpoint.pathFor(model);
+        return run(TrainingSink.files(model), resume);
+    }
+
+    /**
+     * Trains, giving the best model and the checkpoints to {@code sink} (null: none, nothing is written);
+     * with {@code resume}, continues from the sink's checkpoint, which must exist.
+     */
+    public Result run(TrainingSink sink, boolean resume) throws IOException {
+        if (resume && sink == null) {
+            throw new IllegalArgumentException("resuming needs a sink that holds the checkpoint to resume from");
+        }
         ParameterSet params = task.parameters();
         Map<String, String> metadata = new LinkedHashMap<>(task.metadata());
         if (!params.frozen().isEmpty()) {
             metadata.put("training.frozen", String.join(",", params.frozen()));   // a resumed run must freeze the same
         }
+        Run run = new Run(sink, params, metadata);
         try (Arena arena = Arena.ofShared()) {
-            Optimizer optimizer = settings.optimizer().create(kernels, arena, params.trainableValues(), params.trainableGradients(),
+            Optimizer optimizer = optimizers.create(kernels, arena, params.trainableValues(), params.trainableGradients(),
                     settings.learningRate());
             int epoch = 0, batch = 0;
             long step = 0;
@@ -69,6 +103,7 @@ public final class Trainer {
             long lossUnits = 0;
             List<TrainingListener.Point> history = new ArrayList<>();
             if (resume) {
+                Path checkpoint = sink.checkpoint();
                 if (!Files.exists(checkpoint)) {
                     throw new TrainingException(checkpoint + ": no checkpoint to resume from");
                 }
@@ -91,7 +126,7 @@ public final class Trainer {
                     (long) settings.epochs() * perEpoch);
             if (batch > 0) {
                 task.startEpoch(epoch);                               // the epoch's data order, then its carried state
-                Checkpoint.readCarried(checkpoint, task.carriedState());
+                Checkpoint.readCarried(sink.checkpoint(), task.carriedState());
             }
             long doneAtStart = (long) epoch * perEpoch + batch;
             long start = System.nanoTime();
@@ -103,7 +138,7 @@ public final class Trainer {
             listener.started(epoch, batch, perEpoch, task.unit());
             if (!resume && task.validatesStart()) {
                 // the starting point is a candidate like any epoch: training that only makes it worse keeps it
-                best = validate(model, metadata, params, optimizer, 0, 0, perEpoch, 0, 0, best, Double.NaN, history);
+                best = validate(run, optimizer, 0, 0, perEpoch, 0, 0, best, Double.NaN, history);
             }
             while ((settings.epochs() == 0 || epoch < settings.epochs()) && !outOfTime && !exhausted) {
                 if (batch == 0) {
@@ -123,8 +158,9 @@ public final class Trainer {
                         String where = String.format(Locale.ROOT, "epoch %d, step %d: non-finite %s%s", epoch + 1, step + 1, what,
                                 first == null ? "" : " (first offending: " + first + ")");
                         if (settings.onNonFinite() == TrainingSettings.NonFinitePolicy.STOP) {
-                            throw new TrainingException(where + "; stopped, the last good checkpoint is "
-                                    + (Files.exists(checkpoint) ? checkpoint : "none (none was written yet)"));
+                            throw new TrainingException(where + "; stopped, the last good checkpoint is " + (sink == null
+                                    ? "none (training without a sink keeps none)"
+                                    : Files.exists(sink.checkpoint()) ? sink.checkpoint() : "none (none was written yet)"));
                         }
                         listener.message(where + "; batch skipped");
                     } else {
@@ -147,7 +183,7 @@ public final class Trainer {
                             remaining(seconds, epoch, batch, perEpoch, start, now, doneAtStart));
                     outOfTime = settings.minutes() > 0 && seconds >= settings.minutes() * 60;
                     if (sinceValidation >= settings.evalEvery() || batch == perEpoch || outOfTime) {
-                        best = validate(model, metadata, params, optimizer, epoch, batch, perEpoch, step, seconds, best,
+                        best = validate(run, optimizer, epoch, batch, perEpoch, step, seconds, best,
                                 lossUnits == 0 ? Double.NaN : lossSum / lossUnits, history);
                         lossSum = 0;
                         lossUnits = 0;
@@ -178,12 +214,13 @@ public final class Trainer {
                 epoch++;
                 batch = 0;
             }
-            Checkpoint.write(checkpoint, params, optimizer, task.carriedState(), metadata,
-                    new Checkpoint.Position(epoch, batch, step, optimizer.steps(), seconds, best, optimizer.learningRate(),
-                            lossSum, lossUnits, history));
+            run.checkpoint(optimizer, new Checkpoint.Position(epoch, batch, step, optimizer.steps(), seconds, best,
+                    optimizer.learningRate(), lossSum, lossUnits, history));
             if (stopped) {
-                listener.message("stopped: checkpoint written to " + checkpoint + "; --resume continues from it");
+                listener.message(sink == null ? "stopped" : "stopped: checkpoint written to " + sink.checkpoint()
+                        + "; --resume continues from it");
             }
+            run.restoreBest();
             TrainingListener.Point bestPoint = null;
             for (TrainingListener.Point p : history) {
                 if (p.best()) {
@@ -247,9 +284,8 @@ public final class Trainer {
         return left;
     }
 
-    private double validate(Path model, Map<String, String> metadata, ParameterSet params, Optimizer optimizer, int epoch,
-                            int batch, int perEpoch, long step, double seconds, double best, double trainLoss,
-                            List<TrainingListener.Point> history) throws IOException {
+    private double validate(Run run, Optimizer optimizer, int epoch, int batch, int perEpoch, long step, double seconds, double best,
+                            double trainLoss, List<TrainingListener.Point> history) throws IOException {
         TrainingTask.Evaluation e = task.evaluate();
         boolean improved = e.score() > best;
         int epochNumber = step == 0 ? 0 : epoch + 1;       // 0: the starting point, before any training
@@ -258,6 +294,43 @@ public final class Trainer {
         history.add(point);
         if (improved) {
             best = e.score();
+            run.improved(epochNumber, step, e);
+        } else if (settings.decay() < 1 && settings.schedule().kind() == LearningRateSchedule.Kind.PLATEAU) {
+            optimizer.setLearningRate(optimizer.learningRate() * settings.decay());
+            listener.message(String.format(Locale.ROOT, "no improvement: learning rate now %.3g", optimizer.learningRate()));
+        }
+        listener.validated(point, List.copyOf(history));
+        int nextEpoch = batch == perEpoch ? epoch + 1 : epoch, nextBatch = batch == perEpoch ? 0 : batch;
+        run.checkpoint(optimizer, new Checkpoint.Position(nextEpoch, nextBatch, step, optimizer.steps(), seconds, best,
+                optimizer.learningRate(), 0, 0, history));
+        return best;
+    }
+
+    /**
+     * Where one run's best model and checkpoints go: to the sink, or, without one, the best weights
+     * kept in memory (a copy per improvement) and put back into the model when the run ends.
+     */
+    private final class Run {
+        private final TrainingSink sink;
+        private final ParameterSet params;
+        private final Map<String, String> metadata;
+        private float[][] bestValues;
+
+        Run(TrainingSink sink, ParameterSet params, Map<String, String> metadata) {
+            this.sink = sink;
+            this.params = params;
+            this.metadata = metadata;
+        }
+
+        void improved(int epochNumber, long step, TrainingTask.Evaluation e) throws IOException {
+            if (sink == null) {
+                List<Matrix> values = params.values();
+                bestValues = new float[values.size()][];
+                for (int i = 0; i < bestValues.length; i++) {
+                    bestValues[i] = values.get(i).toArray();
+                }
+                return;
+            }
             Map<String, String> meta = new LinkedHashMap<>(metadata);
             meta.putAll(task.evaluatedMetadata());
             meta.put("training.epoch", Integer.toString(epochNumber));
@@ -266,16 +339,23 @@ public final class Trainer {
             meta.put("training.validationAccuracy", Double.toString(e.accuracy()));
             SafetensorsWriter w = new SafetensorsWriter().metadata(meta);
             params.writeTo(w, "");
-            w.write(model);
-        } else if (settings.decay() < 1 && settings.schedule().kind() == LearningRateSchedule.Kind.PLATEAU) {
-            optimizer.setLearningRate(optimizer.learningRate() * settings.decay());
-            listener.message(String.format(Locale.ROOT, "no improvement: learning rate now %.3g", optimizer.learningRate()));
+            sink.saveModel(w);
         }
-        listener.validated(point, List.copyOf(history));
-        int nextEpoch = batch == perEpoch ? epoch + 1 : epoch, nextBatch = batch == perEpoch ? 0 : batch;
-        Checkpoint.write(Checkpoint.pathFor(model), params, optimizer, task.carriedState(), metadata,
-                new Checkpoint.Position(nextEpoch, nextBatch, step, optimizer.steps(), seconds, best, optimizer.learningRate(),
-                        0, 0, history));
-        return best;
+
+        void checkpoint(Optimizer optimizer, Checkpoint.Position position) throws IOException {
+            if (sink != null) {
+                sink.saveCheckpoint(Checkpoint.of(params, optimizer, task.carriedState(), metadata, position));
+            }
+        }
+
+        /** Without a sink, the model takes back the weights of its best validation. */
+        void restoreBest() {
+            if (bestValues != null) {
+                List<Matrix> values = params.values();
+                for (int i = 0; i < bestValues.length; i++) {
+                    values.get(i).copyFrom(bestValues[i]);
+                }
+            }
+        }
     }
 }

@@ -36,12 +36,12 @@ class TrainerTest {
     private static final String TEXT = TaskData.text(3000, 8);
 
     /** A small LM task with dropout, so that resuming must also restore the dropout stream. */
-    private static CharLanguageModel model() {
+    static CharLanguageModel model() {
         return CharLanguageModel.create(Kernels.preferred(), new CharLanguageModel.Config(CellKind.LSTM, 6, 12, 2, 0.2),
                 Vocabulary.ofCharacters(TEXT), 5);
     }
 
-    private static CharLanguageModelTraining task(CharLanguageModel lm) {
+    static CharLanguageModelTraining task(CharLanguageModel lm) {
         int[] ids = lm.encode(TEXT);
         return new CharLanguageModelTraining(lm, Arrays.copyOf(ids, 2600), Arrays.copyOfRange(ids, 2600, ids.length), 4, 20, 6);
     }
@@ -50,7 +50,7 @@ class TrainerTest {
         return new TrainingSettings("adam", 5e-3, 1, epochs, 0, 7, 0.5, policy);
     }
 
-    private static List<float[]> values(ParameterSet p) {
+    static List<float[]> values(ParameterSet p) {
         List<float[]> out = new ArrayList<>();
         for (Matrix m : p.values()) {
             out.add(m.toArray());
