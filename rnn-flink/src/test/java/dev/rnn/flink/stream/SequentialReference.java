@@ -41,35 +41,61 @@ final class SequentialReference {
         return out;
     }
 
-    /** Committed lines of a file sink's directory, per key in the order each subtask wrote them (part files by subtask, then counter). */
+    /**
+     * Committed lines of a file sink's directory, per key, sorted. Sorting loses only the order of a
+     * key's lines, and each line's numbers depend on every earlier event of its key: a key's events
+     * stepped out of order, twice or not at all give other lines, so equal sorted lines mean the same run.
+     */
     static Map<String, List<String>> committed(Path dir) throws java.io.IOException {
-        List<Path> parts = new ArrayList<>();
-        if (java.nio.file.Files.isDirectory(dir)) {
-            try (var walk = java.nio.file.Files.walk(dir)) {
-                walk.filter(p -> p.getFileName().toString().startsWith("part-")).forEach(parts::add);
-            }
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (String line : committedLines(dir)) {
+            out.computeIfAbsent(line.substring(0, line.indexOf('\t')), k -> new ArrayList<>()).add(line);
         }
-        parts.sort(java.util.Comparator.comparingLong((Path p) -> partNumber(p, 2)).thenComparingLong(p -> partNumber(p, 1)));
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (Path p : parts) {
-            for (String line : java.nio.file.Files.readAllLines(p)) {
-                out.computeIfAbsent(line.substring(0, line.indexOf('\t')), k -> new ArrayList<>()).add(line);
-            }
+        for (List<String> l : out.values()) {
+            java.util.Collections.sort(l);
         }
         return out;
     }
 
-    /** Field {@code fromEnd} counted from the end of part-&lt;uid&gt;-&lt;subtask&gt;-&lt;counter&gt;: 2 the subtask, 1 the counter. */
-    private static long partNumber(Path part, int fromEnd) {
-        String[] f = part.getFileName().toString().split("-");
-        return Long.parseLong(f[f.length - fromEnd]);
+    /** {@link #results} in the form of {@link #committed}: keys and each key's lines sorted. */
+    static Map<String, List<String>> sorted(Map<String, List<String>> results) {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        results.forEach((k, v) -> {
+            List<String> l = new ArrayList<>(v);
+            java.util.Collections.sort(l);
+            out.put(k, l);
+        });
+        return out;
     }
 
-    /** Every committed line of a file sink's directory. */
+    /** Null when equal, else a short account of the first difference (the maps are too large to print). */
+    static String difference(Map<String, List<String>> expected, Map<String, List<String>> found) {
+        if (!expected.keySet().equals(found.keySet())) {
+            return "keys differ: expected " + expected.size() + ", found " + found.size();
+        }
+        for (String k : expected.keySet()) {
+            List<String> e = expected.get(k), f = found.get(k);
+            if (!e.equals(f)) {
+                int i = 0;
+                while (i < Math.min(e.size(), f.size()) && e.get(i).equals(f.get(i))) {
+                    i++;
+                }
+                return "key " + k + ": " + e.size() + " lines expected, " + f.size() + " found; first difference at sorted line " + i
+                        + ": expected " + (i < e.size() ? e.get(i) : "none") + ", found " + (i < f.size() ? f.get(i) : "none");
+            }
+        }
+        return null;
+    }
+
+    /** Every committed line of a file sink's directory (part files, not in-progress ones). */
     static List<String> committedLines(Path dir) throws java.io.IOException {
         List<String> out = new ArrayList<>();
-        for (List<String> l : committed(dir).values()) {
-            out.addAll(l);
+        if (java.nio.file.Files.isDirectory(dir)) {
+            try (var walk = java.nio.file.Files.walk(dir)) {
+                for (Path p : walk.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                    out.addAll(java.nio.file.Files.readAllLines(p));
+                }
+            }
         }
         return out;
     }
