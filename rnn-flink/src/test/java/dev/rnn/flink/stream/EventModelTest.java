@@ -90,7 +90,7 @@ class EventModelTest {
         return out;
     }
 
-    @Property(tries = 12)
+    @Property(tries = 6)
     void languageModelResultsDoNotDependOnTheBatching(@ForAll @IntRange(min = 1, max = 40) int maxBatch,
                                                       @ForAll @IntRange(min = 1, max = 90) int buffer,
                                                       @ForAll @IntRange(min = 1, max = 30) int keys) throws Exception {
@@ -98,7 +98,7 @@ class EventModelTest {
         assertEquals(SequentialReference.results(StreamTask.LM, lm, lines), batched(StreamTask.LM, lm, lines, maxBatch, buffer));
     }
 
-    @Property(tries = 8)
+    @Property(tries = 4)
     void forecastResultsDoNotDependOnTheBatching(@ForAll @IntRange(min = 1, max = 40) int maxBatch,
                                                  @ForAll @IntRange(min = 1, max = 90) int buffer,
                                                  @ForAll @IntRange(min = 1, max = 12) int keys) throws Exception {
