@@ -98,7 +98,7 @@ class ClusterFailoverTest {
         Path model = TestModels.languageModel(base, 16);
         long count = 2400;
         int keys = 30;
-        Configuration config = StreamJob.configuration("heap", Duration.ofMillis(300));
+        Configuration config = StreamJob.configuration("heap", Duration.ofMillis(300), base.resolve("checkpoints"));
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, config);

@@ -29,7 +29,7 @@ class ExactlyOnceTest {
         Path model = TestModels.languageModel(dir, 16);
         long count = 4000;
         int keys = 40;
-        Configuration config = StreamJob.configuration("rocksdb", Duration.ofMillis(200));
+        Configuration config = StreamJob.configuration("rocksdb", Duration.ofMillis(200), dir.resolve("checkpoints"));
         config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
         StreamJobs.FailOnce.FAILURES.set(0);

@@ -84,7 +84,8 @@ public final class StreamThroughput {
     }
 
     private static double flink(Path model, long events, int keys, String state, int maxBatch) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, StreamJob.configuration(state, Duration.ofMinutes(10)));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
+                StreamJob.configuration(state, Duration.ofMinutes(10), Files.createTempDirectory("stream-checkpoints")));
         DataGeneratorSource<String> source = new DataGeneratorSource<>(new Line(keys), events, RateLimiterStrategy.noOp(), Types.STRING);
         new StreamPipeline(StreamTask.LM, model.toString(), maxBatch, Duration.ofMillis(5))
                 .apply(env.fromSource(source, WatermarkStrategy.noWatermarks(), "lines"))
