@@ -73,6 +73,25 @@ public final class CsvTable {
         return new CsvTable(file, header, rows, java.util.Arrays.copyOf(lines, rows.size()));
     }
 
+    /** The fields of one CSV record (quoted fields as in a file); bad quoting is an error naming {@code source}. */
+    public static List<String> fields(Path source, String record) {
+        return split(source, 1, record);
+    }
+
+    /**
+     * A table of one data row, {@code fields} under {@code columns} (as many): for records that arrive one at a
+     * time rather than in a file; {@code source} names the row in errors, as line 1.
+     */
+    public static CsvTable ofRow(Path source, List<String> columns, List<String> fields) {
+        if (fields.size() != columns.size()) {
+            throw new DataException(source, 1, "expected " + columns.size() + " fields (" + String.join(", ", columns) + "), found "
+                    + fields.size());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(fields.toArray(new String[0]));
+        return new CsvTable(source, columns, rows, new int[] {1});
+    }
+
     /** The fields of one line. */
     static List<String> split(Path file, int line, String text) {
         List<String> fields = new ArrayList<>();
