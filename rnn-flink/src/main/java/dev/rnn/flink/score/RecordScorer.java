@@ -21,11 +21,12 @@ import java.util.List;
  * model cannot score is a {@link dev.rnn.models.text.DataException} or an {@link IllegalArgumentException}
  * for the whole call; the caller isolates it. Used by one thread.
  */
-abstract class RecordScorer implements AutoCloseable {
+abstract class RecordScorer<M extends TaskModel> implements AutoCloseable {
 
-    private final TaskModel model;
+    /** The task's model, open for inference; closed with the scorer. */
+    final M model;
 
-    RecordScorer(TaskModel model) {
+    RecordScorer(M model) {
         this.model = model;
     }
 
@@ -50,18 +51,15 @@ abstract class RecordScorer implements AutoCloseable {
     }
 
     /** What {@code rnn classify predict} prints. */
-    static final class Classify extends RecordScorer {
-        private final SentenceClassifier classifier;
-
+    static final class Classify extends RecordScorer<SentenceClassifier> {
         Classify(SentenceClassifier classifier) {
             super(classifier);
-            this.classifier = classifier;
         }
 
         @Override
         List<String> scoreAll(List<ScoreInput> records) {
             List<String> texts = texts(records);
-            List<SentenceClassifier.Prediction> p = classifier.predict(texts);
+            List<SentenceClassifier.Prediction> p = model.predict(texts);
             List<String> out = new ArrayList<>(texts.size());
             for (int i = 0; i < texts.size(); i++) {
                 out.add(PredictionLines.classified(texts.get(i), p.get(i)));
@@ -71,13 +69,11 @@ abstract class RecordScorer implements AutoCloseable {
     }
 
     /** What {@code rnn tag predict} prints, for lines of text or (with {@code --conllu}) CoNLL-U sentence blocks. */
-    static final class Tag extends RecordScorer {
-        private final SequenceTagger tagger;
+    static final class Tag extends RecordScorer<SequenceTagger> {
         private final boolean conllu;
 
         Tag(SequenceTagger tagger, boolean conllu) {
             super(tagger);
-            this.tagger = tagger;
             this.conllu = conllu;
         }
 
@@ -98,7 +94,7 @@ abstract class RecordScorer implements AutoCloseable {
                     words.add(s);
                 }
             }
-            List<List<String>> tags = tagger.tagAll(words);
+            List<List<String>> tags = model.tagAll(words);
             List<String> out = new ArrayList<>(sentences.size());
             int next = 0;
             for (List<String> s : sentences) {
@@ -112,12 +108,9 @@ abstract class RecordScorer implements AutoCloseable {
      * What {@code rnn forecast predict} prints for the CSV cut after the window's last row, each line
      * after that row's file line and a TAB.
      */
-    static final class Forecast extends RecordScorer {
-        private final Forecaster forecaster;
-
+    static final class Forecast extends RecordScorer<Forecaster> {
         Forecast(Forecaster forecaster) {
             super(forecaster);
-            this.forecaster = forecaster;
         }
 
         @Override
@@ -126,7 +119,7 @@ abstract class RecordScorer implements AutoCloseable {
             for (ScoreInput r : records) {
                 List<String> lines = Arrays.asList(r.text.split("\n", -1));
                 CsvTable table = CsvTable.parse(Path.of(r.file), lines.get(0), r.headerLine, lines.subList(1, lines.size()), r.line);
-                double[] next = forecaster.predictNext(forecaster.schema().encode(table));
+                double[] next = model.predictNext(model.schema().encode(table));
                 String row = table.line(table.rows() - 1) + "\t";
                 StringBuilder text = new StringBuilder();
                 for (String line : PredictionLines.forecast(next)) {
@@ -139,12 +132,9 @@ abstract class RecordScorer implements AutoCloseable {
     }
 
     /** What {@code rnn seq2seq translate} prints with its default, greedy decoding. */
-    static final class Translate extends RecordScorer {
-        private final Seq2SeqModel model;
-
+    static final class Translate extends RecordScorer<Seq2SeqModel> {
         Translate(Seq2SeqModel model) {
             super(model);
-            this.model = model;
         }
 
         @Override

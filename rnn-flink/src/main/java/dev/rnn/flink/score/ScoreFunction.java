@@ -36,7 +36,7 @@ final class ScoreFunction extends RichMapPartitionFunction<ScoreInput, ScoredRec
     private final String model;
     private final String input;
 
-    private transient RecordScorer scorer;
+    private transient RecordScorer<?> scorer;
     private transient Counter rejectedMetric;
     private transient Counter scoredMetric;
     private transient LongCounter rejected;

@@ -2,7 +2,6 @@ package dev.rnn.flink.score;
 
 import dev.rnn.flink.JobOptions;
 import dev.rnn.flink.UsageException;
-import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.tasks.TaskModel;
 import java.io.IOException;
 import java.io.PrintStream;

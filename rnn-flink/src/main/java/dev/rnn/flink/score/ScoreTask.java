@@ -66,7 +66,7 @@ public enum ScoreTask {
     }
 
     /** The scorer of this task's records of {@code input} with {@code model}, which it closes. */
-    RecordScorer scorer(TaskModel model, String input) {
+    RecordScorer<?> scorer(TaskModel model, String input) {
         return switch (this) {
             case CLASSIFY -> new RecordScorer.Classify((SentenceClassifier) model);
             case TAG -> new RecordScorer.Tag((SequenceTagger) model, conllu(input));
