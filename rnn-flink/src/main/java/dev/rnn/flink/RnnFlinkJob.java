@@ -2,6 +2,7 @@ package dev.rnn.flink;
 
 import dev.rnn.flink.score.ScoreJob;
 import dev.rnn.models.io.SafetensorsException;
+import java.io.FileNotFoundException;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -45,6 +46,9 @@ public final class RnnFlinkJob {
             return 2;
         } catch (SafetensorsException e) {
             err.println("cannot use the model: " + e.getMessage());
+            return 1;
+        } catch (FileNotFoundException e) {
+            err.println("cannot read the input: " + e.getMessage());
             return 1;
         }
     }

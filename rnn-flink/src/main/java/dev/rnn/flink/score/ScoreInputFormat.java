@@ -11,8 +11,8 @@ import org.apache.flink.core.fs.FSDataInputStream;
 /**
  * Reads one input file as numbered {@link ScoreInput} records, in file order; a subclass says how lines
  * make records. Not splittable: one reader reads the whole file, which is what numbers the records in
- * order (and what a CSV window needs). After a failure Flink restarts the reader at the file's start
- * and skips the records already read, so the numbering holds. Instances are immutable and serializable.
+ * order (and what a CSV window needs). The reader keeps no position of its own: restarted after a
+ * failure, it reads the file again from its start, so the numbering holds. Instances are immutable and serializable.
  */
 abstract class ScoreInputFormat extends SimpleStreamFormat<ScoreInput> {
 

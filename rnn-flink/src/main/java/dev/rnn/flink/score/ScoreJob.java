@@ -3,6 +3,7 @@ package dev.rnn.flink.score;
 import dev.rnn.flink.JobOptions;
 import dev.rnn.flink.UsageException;
 import dev.rnn.models.tasks.TaskModel;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
@@ -94,7 +95,7 @@ public final class ScoreJob {
         }
         Path input = new Path(s.input());
         if (!input.getFileSystem().exists(input)) {
-            throw new UsageException("score: " + s.input() + ": no such file");
+            throw new FileNotFoundException(s.input() + ": no such file");
         }
         Path output = new Path(s.output());
         output.getFileSystem().mkdirs(output);

@@ -71,7 +71,7 @@ class JobJarIT {
     }
 
     @Test
-    void usageErrorsAndUnusableModelsAreOneLine() throws Exception {
+    void usageErrorsAndUnusableModelsOrInputsAreOneLine() throws Exception {
         Run usage = java(dir, "score", "--task", "summarize");
         assertEquals(2, usage.status());
         assertEquals(List.of("score: --task must be classify, tag, forecast or seq2seq, found 'summarize'"), usage.err());
@@ -83,5 +83,10 @@ class JobJarIT {
                 "--output", dir.resolve("o").toString());
         assertEquals(1, missing.status());
         assertEquals(List.of("cannot use the model: m.safetensors: no such file"), missing.err());
+        Path noInput = dir.resolve("none.txt");
+        Run unread = java(dir, "score", "--task", "classify", "--model", ScoredModels.classifier(dir).toString(), "--input", noInput.toString(),
+                "--output", dir.resolve("o").toString());
+        assertEquals(1, unread.status());
+        assertEquals(List.of("cannot read the input: " + noInput + ": no such file"), unread.err());
     }
 }
