@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded job jar as a user runs it: {@code java --add-modules jdk.incubator.vector -jar
- * target/rnn-flink-job.jar score ...} on its embedded local cluster, and its one-line errors.
+ * target/rnn-flink-job.jar score ...} on its embedded local cluster. (Its one-line errors are
+ * {@code RnnFlinkJobTest}'s, in process.)
  */
 class JobJarIT {
 
@@ -68,25 +69,5 @@ class JobJarIT {
         }
         assertEquals(expected, Files.readAllLines(output.resolve(ScoreJob.PREDICTIONS)));
         assertEquals(List.of(input + ":7: unknown character U+0007 at column 8"), Files.readAllLines(output.resolve(ScoreJob.REJECTS)));
-    }
-
-    @Test
-    void usageErrorsAndUnusableModelsOrInputsAreOneLine() throws Exception {
-        Run usage = java(dir, "score", "--task", "summarize");
-        assertEquals(2, usage.status());
-        assertEquals(List.of("score: --task must be classify, tag, forecast or seq2seq, found 'summarize'"), usage.err());
-        Run none = java(dir);
-        assertEquals(2, none.status());
-        assertEquals(1, none.err().size(), none.err().toString());
-        Path input = Files.writeString(dir.resolve("in.txt"), "hello\n");
-        Run missing = java(dir, "score", "--task", "tag", "--model", dir.resolve("m.safetensors").toString(), "--input", input.toString(),
-                "--output", dir.resolve("o").toString());
-        assertEquals(1, missing.status());
-        assertEquals(List.of("cannot use the model: m.safetensors: no such file"), missing.err());
-        Path noInput = dir.resolve("none.txt");
-        Run unread = java(dir, "score", "--task", "classify", "--model", ScoredModels.classifier(dir).toString(), "--input", noInput.toString(),
-                "--output", dir.resolve("o").toString());
-        assertEquals(1, unread.status());
-        assertEquals(List.of("cannot read the input: " + noInput + ": no such file"), unread.err());
     }
 }

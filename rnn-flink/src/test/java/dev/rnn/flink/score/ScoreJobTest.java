@@ -2,12 +2,10 @@ package dev.rnn.flink.score;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.decoding.Decoding;
-import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.series.SyntheticSeries;
 import dev.rnn.models.tasks.Forecaster;
@@ -224,19 +222,5 @@ class ScoreJobTest {
         long word = s.rejects().stream().filter(x -> x.startsWith(badCsv + ":17: column 'temperature' holds 'warm'")).count();
         assertEquals(window, ragged, s.rejects().toString());
         assertTrue(word >= 1, s.rejects().toString());
-    }
-
-    @Test
-    void aMissingModelOrOneOfAnotherTaskFailsBeforeTheJobStarts() throws Exception {
-        Path input = Files.writeString(dir.resolve("one.txt"), "hello\n");
-        ScoreJob.Settings missing = new ScoreJob.Settings(ScoreTask.CLASSIFY, dir.resolve("nope.safetensors").toString(), input.toString(),
-                dir.resolve("o1").toString(), 1);
-        SafetensorsException e = assertThrows(SafetensorsException.class,
-                () -> ScoreJob.execute(StreamExecutionEnvironment.getExecutionEnvironment(), missing));
-        assertEquals("nope.safetensors: no such file", e.getMessage());
-        ScoreJob.Settings other = new ScoreJob.Settings(ScoreTask.TAG, ScoredModels.classifier(dir).toString(), input.toString(),
-                dir.resolve("o2").toString(), 1);
-        e = assertThrows(SafetensorsException.class, () -> ScoreJob.execute(StreamExecutionEnvironment.getExecutionEnvironment(), other));
-        assertTrue(e.getMessage().startsWith("classifier.safetensors: holds a "), e.getMessage());
     }
 }

@@ -21,12 +21,12 @@ import java.util.List;
  * Tiny models of each scored task at their seeded initial weights, written to files: outputs vary from
  * record to record as a trained model's do, which is all a comparison of two ways of scoring needs.
  */
-final class ScoredModels {
+public final class ScoredModels {
 
     private ScoredModels() {
     }
 
-    static Path classifier(Path dir) throws Exception {
+    public static Path classifier(Path dir) throws Exception {
         List<LabelledSentence> data = List.of(new LabelledSentence("the food was great", "pos"), new LabelledSentence("a lovely plot", "pos"),
                 new LabelledSentence("the service was awful", "neg"), new LabelledSentence("a boring movie", "neg"));
         try (SentenceClassifier c = SentenceClassifier.create(Kernels.preferred(), new SentenceClassifier.Config(CellKind.GRU, 6, 4, 32, 6, 1,
@@ -35,7 +35,7 @@ final class ScoredModels {
         }
     }
 
-    static Path tagger(Path dir) throws Exception {
+    public static Path tagger(Path dir) throws Exception {
         List<TaggedSentence> data = List.of(
                 new TaggedSentence(List.of("the", "cat", "sees", "Anna", "."), List.of("DET", "NOUN", "VERB", "PROPN", "PUNCT")),
                 new TaggedSentence(List.of("a", "big", "dog", "runs", "."), List.of("DET", "ADJ", "NOUN", "VERB", "PUNCT")));
@@ -45,7 +45,7 @@ final class ScoredModels {
         }
     }
 
-    static Path seq2seq(Path dir) throws Exception {
+    public static Path seq2seq(Path dir) throws Exception {
         List<TextPair> data = List.of(new TextPair("abc", "cba"), new TextPair("fed", "def"), new TextPair("abba", "abba"));
         try (Seq2SeqModel m = Seq2SeqModel.create(Kernels.preferred(), new Seq2SeqModel.Config(CellKind.GRU, 6, 8, 1, false,
                 Seq2SeqModel.Attention.DOT, false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), data, 4)) {
@@ -54,7 +54,7 @@ final class ScoredModels {
     }
 
     /** A forecaster of column {@code load} from {@code temperature} and {@code weather}, reading windows of {@code window} rows. */
-    static Path forecaster(Path dir, Path csv, int window, int horizon) throws Exception {
+    public static Path forecaster(Path dir, Path csv, int window, int horizon) throws Exception {
         CsvTable table = CsvTable.read(csv);
         SeriesSchema schema = SeriesSchema.fit(table, "load", List.of("temperature", "weather"), table.rows());
         try (Forecaster f = Forecaster.create(Kernels.preferred(), new Forecaster.Config(CellKind.LSTM, 8, 1, window, horizon, 0, true,
