@@ -2,6 +2,7 @@ package dev.rnn.cli;
 
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.tasks.CellNames;
+import dev.rnn.models.tasks.PredictionLines;
 import dev.rnn.models.tasks.SentenceClassifier;
 import dev.rnn.models.tasks.SentenceClassifierTraining;
 import dev.rnn.models.text.LabelledSentence;
@@ -161,7 +162,7 @@ final class ClassifyCommand implements Runnable {
                 List<SentenceClassifier.Prediction> p = c.predict(in);
                 PrintWriter out = spec.commandLine().getOut();
                 for (int i = 0; i < in.size(); i++) {
-                    out.printf(Locale.ROOT, "%s\t%.4f\t%s%n", p.get(i).label(), p.get(i).probability(), in.get(i));
+                    out.println(PredictionLines.classified(in.get(i), p.get(i)));
                 }
             }
             return 0;

@@ -11,6 +11,7 @@ import dev.rnn.models.tasks.CellNames;
 import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ForecasterTraining;
 import dev.rnn.models.tasks.ForecastScores;
+import dev.rnn.models.tasks.PredictionLines;
 import dev.rnn.models.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -186,9 +187,8 @@ final class ForecastCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             CsvTable table = CsvTable.read(csv);
             try (Forecaster f = Forecaster.open(Kernels.preferred(), model)) {
-                double[] next = f.predictNext(f.schema().encode(table));
-                for (int h = 0; h < next.length; h++) {
-                    out.printf(Locale.ROOT, "%d\t%.6g%n", h + 1, next[h]);
+                for (String line : PredictionLines.forecast(f.predictNext(f.schema().encode(table)))) {
+                    out.println(line);
                 }
             }
             return 0;

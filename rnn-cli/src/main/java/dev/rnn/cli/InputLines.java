@@ -1,5 +1,6 @@
 package dev.rnn.cli;
 
+import dev.rnn.models.tasks.PredictionLines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,7 +21,7 @@ final class InputLines {
         List<String> lines = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
-            if (!line.isBlank()) {
+            if (PredictionLines.isText(line)) {
                 lines.add(line);
             }
         }

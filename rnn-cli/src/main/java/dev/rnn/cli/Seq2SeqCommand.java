@@ -2,6 +2,7 @@ package dev.rnn.cli;
 
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.tasks.CellNames;
+import dev.rnn.models.tasks.PredictionLines;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.Seq2SeqTraining;
 import dev.rnn.models.text.TextPair;
@@ -197,7 +198,7 @@ final class Seq2SeqCommand implements Runnable {
             try (Seq2SeqModel m = Seq2SeqModel.open(Kernels.preferred(), model)) {
                 PrintWriter out = spec.commandLine().getOut();
                 for (String t : m.translateAll(in, decoding.decoding())) {
-                    out.println(t);
+                    out.println(PredictionLines.translated(t));
                 }
                 if (attentionPng != null) {
                     Seq2SeqModel.Attended a = m.translateWithAttention(in.get(0));

@@ -2,6 +2,7 @@ package dev.rnn.cli;
 
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.tasks.CellNames;
+import dev.rnn.models.tasks.PredictionLines;
 import dev.rnn.models.tasks.SequenceTagger;
 import dev.rnn.models.tasks.SequenceTaggerTraining;
 import dev.rnn.models.text.TaggedSentence;
@@ -147,31 +148,37 @@ final class TagCommand implements Runnable {
     }
 
     @Command(name = "predict", mixinStandardHelpOptions = true,
-            description = "Tag each TEXT (or each line of standard input; words split at spaces and punctuation): prints word/TAG pairs.")
+            description = "Tag each TEXT (or each line of standard input; words split at spaces and punctuation), or each sentence"
+                    + " of a CoNLL-U file: prints one line of word/TAG pairs per sentence.")
     static final class Predict implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
         @Option(names = "--model", required = true, paramLabel = "M", description = "a model written by 'rnn tag train'")
         Path model;
+        @Option(names = "--conllu", paramLabel = "FILE", description = "tag the sentences of this CoNLL-U file (its word forms; tag columns are not read)")
+        Path conllu;
         @Parameters(paramLabel = "TEXT", arity = "0..*", description = "sentences to tag (default: standard input, one per line)")
         List<String> texts;
 
         @Override
         public Integer call() throws Exception {
-            List<String> in = InputLines.of(texts);
-            List<List<String>> sentences = new ArrayList<>();
-            for (String line : in) {
-                sentences.add(WordTokenizer.words(line));
+            List<List<String>> sentences;
+            if (conllu != null) {
+                if (texts != null && !texts.isEmpty()) {
+                    throw new IllegalArgumentException("give either --conllu or texts, not both");
+                }
+                sentences = TaggedSentence.readConlluWords(conllu);
+            } else {
+                sentences = new ArrayList<>();
+                for (String line : InputLines.of(texts)) {
+                    sentences.add(WordTokenizer.words(line));
+                }
             }
             try (SequenceTagger t = SequenceTagger.open(Kernels.preferred(), model)) {
                 List<List<String>> tags = t.tagAll(sentences);
                 PrintWriter out = spec.commandLine().getOut();
                 for (int i = 0; i < sentences.size(); i++) {
-                    StringBuilder line = new StringBuilder();
-                    for (int j = 0; j < sentences.get(i).size(); j++) {
-                        line.append(j == 0 ? "" : " ").append(sentences.get(i).get(j)).append('/').append(tags.get(i).get(j));
-                    }
-                    out.println(line);
+                    out.println(PredictionLines.tagged(sentences.get(i), tags.get(i)));
                 }
             }
             return 0;

@@ -148,6 +148,11 @@ class TaskCommandsTest {
         CliRun predict = CliRun.of("tag", "predict", "--model", model.toString(), "the dog likes Anna.");
         ok(predict);
         assertEquals("the/DET dog/NOUN likes/VERB Anna/PROPN ./PUNCT", predict.out().strip());
+        Path sentences = write("predict.conllu", "# text = the dog likes Anna.\n1\tthe\t_\t_\t_\t_\t_\t_\t_\t_\n2\tdog\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                + "3\tlikes\t_\t_\t_\t_\t_\t_\t_\t_\n4\tAnna\t_\t_\t_\t_\t_\t_\t_\t_\n5\t.\t_\t_\t_\t_\t_\t_\t_\t_\n\n");
+        CliRun fromConllu = CliRun.of("tag", "predict", "--model", model.toString(), "--conllu", sentences.toString());
+        ok(fromConllu);
+        assertEquals(predict.out(), fromConllu.out());
         Path bad = write("bad.conllu", "1\tthe\t_\tDET\n");
         failsWith(CliRun.of("tag", "train", "--data", bad.toString(), "--model", dir.resolve("y.safetensors").toString()),
                 bad + ":1: expected 10 TAB-separated columns, found 4");

@@ -42,29 +42,39 @@ public final class CsvTable {
         if (first == text.size()) {
             throw new DataException(file, "no header line");
         }
-        List<String> header = split(file, first + 1, text.get(first));
+        return parse(file, text.get(first), first + 1, text.subList(first + 1, text.size()), first + 2);
+    }
+
+    /**
+     * A table from a header and the lines after it, for a part of a file read elsewhere (one window of
+     * a long series, say): {@code headerLine} and {@code firstBodyLine} are the file lines of the header
+     * and of {@code body.get(0)}, so errors name the file's own lines. The rules are those of {@link #read}.
+     */
+    public static CsvTable parse(Path file, String headerText, int headerLine, List<String> body, int firstBodyLine) {
+        List<String> header = split(file, headerLine, headerText);
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < header.size(); i++) {
             String name = header.get(i).strip();
             header.set(i, name);
             if (name.isEmpty()) {
-                throw new DataException(file, first + 1, "column " + (i + 1) + " of the header has no name");
+                throw new DataException(file, headerLine, "column " + (i + 1) + " of the header has no name");
             }
             if (seen.put(name, i) != null) {
-                throw new DataException(file, first + 1, "column '" + name + "' appears twice in the header");
+                throw new DataException(file, headerLine, "column '" + name + "' appears twice in the header");
             }
         }
         List<String[]> rows = new ArrayList<>();
-        int[] lines = new int[text.size()];
-        for (int i = first + 1; i < text.size(); i++) {
-            if (text.get(i).isBlank()) {
+        int[] lines = new int[body.size()];
+        for (int i = 0; i < body.size(); i++) {
+            if (body.get(i).isBlank()) {
                 continue;
             }
-            List<String> fields = split(file, i + 1, text.get(i));
+            int line = firstBodyLine + i;
+            List<String> fields = split(file, line, body.get(i));
             if (fields.size() != header.size()) {
-                throw new DataException(file, i + 1, "expected " + header.size() + " fields as in the header, found " + fields.size());
+                throw new DataException(file, line, "expected " + header.size() + " fields as in the header, found " + fields.size());
             }
-            lines[rows.size()] = i + 1;
+            lines[rows.size()] = line;
             rows.add(fields.toArray(new String[0]));
         }
         if (rows.isEmpty()) {

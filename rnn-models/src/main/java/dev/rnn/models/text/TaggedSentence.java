@@ -33,11 +33,44 @@ public record TaggedSentence(List<String> words, List<String> tags) {
      * non-numeric id, an empty form or an empty tag is an error naming the file and line.
      */
     public static List<TaggedSentence> readConllu(Path file, Column column) {
-        List<String> lines = TextFiles.lines(file);
+        List<TaggedSentence> out = parseConllu(file, TextFiles.lines(file), 1, column);
+        if (out.isEmpty()) {
+            throw new DataException(file, NO_SENTENCES);
+        }
+        return out;
+    }
+
+    /** The words of each sentence of a CoNLL-U file, to tag: the rules of {@link #readConllu}, tag columns not read. */
+    public static List<List<String>> readConlluWords(Path file) {
+        List<List<String>> out = conlluWords(file, TextFiles.lines(file), 1);
+        if (out.isEmpty()) {
+            throw new DataException(file, NO_SENTENCES);
+        }
+        return out;
+    }
+
+    /**
+     * The words of each sentence in {@code lines}, a part of a CoNLL-U file whose first line is file line
+     * {@code firstLine} (one sentence block read elsewhere, say): the rules of {@link #readConllu}, tag
+     * columns not read; errors name the file's own lines. No sentence in the lines gives an empty list.
+     */
+    public static List<List<String>> conlluWords(Path file, List<String> lines, int firstLine) {
+        List<List<String>> out = new ArrayList<>();
+        for (TaggedSentence s : parseConllu(file, lines, firstLine, null)) {
+            out.add(s.words());
+        }
+        return out;
+    }
+
+    private static final String NO_SENTENCES = "no sentences (a CoNLL-U file has one word per line and blank lines between sentences)";
+
+    /** The sentences of {@code lines}; with {@code column} null the tags are not read (each is "_"). */
+    private static List<TaggedSentence> parseConllu(Path file, List<String> lines, int firstLine, Column column) {
         List<TaggedSentence> out = new ArrayList<>();
         List<String> words = new ArrayList<>(), tags = new ArrayList<>();
         for (int i = 0; i <= lines.size(); i++) {
             String line = i < lines.size() ? lines.get(i) : "";
+            int at = firstLine + i;
             if (line.isBlank()) {
                 if (!words.isEmpty()) {
                     out.add(new TaggedSentence(words, tags));
@@ -51,27 +84,24 @@ public record TaggedSentence(List<String> words, List<String> tags) {
             }
             String[] cols = line.split("\t", -1);
             if (cols.length != 10) {
-                throw new DataException(file, i + 1, "expected 10 TAB-separated columns, found " + cols.length);
+                throw new DataException(file, at, "expected 10 TAB-separated columns, found " + cols.length);
             }
             String id = cols[0];
             if (id.indexOf('-') > 0 || id.indexOf('.') > 0) {
                 continue;
             }
             if (id.isEmpty() || !id.chars().allMatch(Character::isDigit)) {
-                throw new DataException(file, i + 1, "word id '" + id + "' is not a number, a range or a decimal");
+                throw new DataException(file, at, "word id '" + id + "' is not a number, a range or a decimal");
             }
-            String form = cols[1], tag = cols[column.index];
+            String form = cols[1], tag = column == null ? "_" : cols[column.index];
             if (form.isEmpty()) {
-                throw new DataException(file, i + 1, "the word form (column 2) is empty");
+                throw new DataException(file, at, "the word form (column 2) is empty");
             }
             if (tag.isEmpty()) {
-                throw new DataException(file, i + 1, "the " + column + " tag (column " + (column.index + 1) + ") is empty");
+                throw new DataException(file, at, "the " + column + " tag (column " + (column.index + 1) + ") is empty");
             }
             words.add(form);
             tags.add(tag);
-        }
-        if (out.isEmpty()) {
-            throw new DataException(file, "no sentences (a CoNLL-U file has one word per line and blank lines between sentences)");
         }
         return out;
     }
