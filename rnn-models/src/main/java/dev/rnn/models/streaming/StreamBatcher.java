@@ -175,6 +175,10 @@ public final class StreamBatcher implements AutoCloseable {
             return this;
         }
 
+        StreamingModel model() {
+            return model;
+        }
+
         /** Starts the workers. */
         public StreamBatcher build() {
             if (threadFactory == null) {
@@ -219,6 +223,97 @@ public final class StreamBatcher implements AutoCloseable {
             throw new IllegalStateException("the stream batcher is closed");
         }
         return new BatchedStream(model.newSession(output));
+    }
+
+    /**
+     * Steps {@code count} distinct streams of this batcher by one token each and waits for all of them:
+     * stream i by {@code tokens[i]}, writing its output into {@code outs[i]} ({@link #outputSize()}
+     * floats), or only advancing when {@code outs} is null. The steps are queued together and one
+     * worker woken after the last, so a worker that comes free takes them into one batch (up to
+     * maxBatch, or an even share when other workers are idle): the hypotheses of a beam search, say.
+     * Each stream's result is the same bits as its own {@link BatchedStream#step}'s. Allocates nothing
+     * at steady state. Waits for room while the queue is full.
+     *
+     * <p>On interruption, steps still queued are withdrawn and those a worker took are waited for; then
+     * {@link InterruptedException} is thrown, with some streams advanced and others not.
+     *
+     * @throws IllegalArgumentException for a token outside the vocabulary, an output of the wrong size or
+     *                                  a count past the arrays
+     * @throws IllegalStateException    when a stream or the batcher is closed, a stream is given twice or
+     *                                  has a step in flight (then no step is queued), the model takes
+     *                                  feature vectors, or a step failed
+     */
+    public void stepAll(BatchedStream[] streams, int count, int[] tokens, float[][] outs) throws InterruptedException {
+        if (count < 0 || count > streams.length || count > tokens.length || outs != null && count > outs.length) {
+            throw new IllegalArgumentException("count " + count + " is past the arrays given (" + streams.length + " streams, "
+                    + tokens.length + " tokens" + (outs == null ? "" : ", " + outs.length + " outputs") + ")");
+        }
+        for (int i = 0; i < count; i++) {
+            streams[i].checkToken(tokens[i]);
+        }
+        Thread me = Thread.currentThread();
+        int prepared = 0;
+        try {
+            for (; prepared < count; prepared++) {
+                streams[prepared].prepare(tokens[prepared], null, outs == null ? null : outs[prepared], me, null);
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < prepared; i++) {
+                streams[i].state.set(BatchedStream.IDLE);   // nothing queued yet: take the steps back
+            }
+            throw e;
+        }
+        boolean interrupted = false;
+        int queued = 0;
+        for (; queued < count; queued++) {
+            try {
+                pending.put(streams[queued]);
+            } catch (InterruptedException e) {
+                interrupted = true;
+                for (int i = queued; i < count; i++) {
+                    streams[i].state.set(BatchedStream.IDLE);
+                }
+                break;
+            }
+        }
+        wakeAWorker();
+        boolean withdrawn = false;
+        for (int i = 0; i < queued; i++) {
+            withdrawn |= streams[i].withdrawnAfterClose();
+        }
+        for (int i = 0; i < queued; i++) {
+            BatchedStream s = streams[i];
+            while (s.state.get() == BatchedStream.SUBMITTED) {
+                if (interrupted) {
+                    withdraw(streams, queued);
+                }
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            throw new InterruptedException("interrupted while " + queued + " steps were queued together");
+        }
+        if (withdrawn) {
+            throw new IllegalStateException("the stream batcher is closed");
+        }
+        for (int i = 0; i < queued; i++) {
+            RuntimeException f = streams[i].failure;
+            if (f != null) {
+                throw new IllegalStateException("the batched step failed: " + f.getMessage(), f);
+            }
+        }
+    }
+
+    /** Takes back the steps of streams[0..n) that no worker has taken yet. */
+    private void withdraw(BatchedStream[] streams, int n) {
+        for (int i = 0; i < n; i++) {
+            if (streams[i].state.get() == BatchedStream.SUBMITTED && pending.remove(streams[i])) {
+                streams[i].state.set(BatchedStream.IDLE);
+            }
+        }
     }
 
     /**
