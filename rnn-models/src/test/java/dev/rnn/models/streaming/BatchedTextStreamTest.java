@@ -23,6 +23,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The batched text form: the bits of a sequential run whatever the concurrency, the unbatched form's
@@ -211,10 +213,13 @@ class BatchedTextStreamTest {
 
     /**
      * Steps of several streams at once allocate nothing at steady state on the submitting thread or the
-     * worker (each thread's allocated-bytes counter, after the JIT has compiled the path).
+     * worker (each thread's allocated-bytes counter, after the JIT has compiled the path): 3 streams,
+     * which the idle batcher lets the caller run, and one more than a caller runs, which go through the
+     * queue to the worker.
      */
-    @Test
-    void steadyStateStepAllAllocatesNothing() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {3, StreamBatcher.CALLER_MAX_BATCH + 1})
+    void steadyStateStepAllAllocatesNothing(int count) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<Thread> workers = new ArrayList<>();
         try (CharLanguageModel lm = TextStreamingModelTest.lm(CellKind.LSTM);
@@ -226,15 +231,19 @@ class BatchedTextStreamTest {
                          return t;
                      }), lm.vocabulary())) {
             StreamBatcher batcher = model.batcher();
-            StreamBatcher.BatchedStream[] streams = {batcher.open(), batcher.open(), batcher.open()};
-            int[] tokens = {1, 2, 3};
-            float[][] outs = new float[3][batcher.outputSize()];
+            StreamBatcher.BatchedStream[] streams = new StreamBatcher.BatchedStream[count];
+            int[] tokens = new int[count];
+            for (int i = 0; i < count; i++) {
+                streams[i] = batcher.open();
+                tokens[i] = 1 + i % 7;
+            }
+            float[][] outs = new float[count][batcher.outputSize()];
             long worker = workers.get(0).threadId();
             long[] windows = new long[60];
             for (int w = 0; w < windows.length; w++) {
                 long caller0 = mx.getCurrentThreadAllocatedBytes(), worker0 = mx.getThreadAllocatedBytes(worker);
                 for (int i = 0; i < 1_000; i++) {
-                    batcher.stepAll(streams, 3, tokens, outs);
+                    batcher.stepAll(streams, count, tokens, outs);
                 }
                 windows[w] = mx.getCurrentThreadAllocatedBytes() - caller0 + mx.getThreadAllocatedBytes(worker) - worker0;
                 if (windows[w] == 0) {
@@ -244,7 +253,7 @@ class BatchedTextStreamTest {
                     return;
                 }
             }
-            fail("no window of 1,000 steps of 3 streams allocated 0 bytes; bytes per window: " + Arrays.toString(windows));
+            fail("no window of 1,000 steps of " + count + " streams allocated 0 bytes; bytes per window: " + Arrays.toString(windows));
         }
     }
 }
