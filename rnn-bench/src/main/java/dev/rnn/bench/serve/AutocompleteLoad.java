@@ -3,6 +3,7 @@ package dev.rnn.bench.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rnn.bench.report.CurveChart;
+import dev.rnn.bench.report.Harness;
 import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
@@ -191,14 +192,7 @@ public final class AutocompleteLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options options = Harness.optionsOrExit(Options::parse, args);
         try (CharLanguageModel lm = model(options.model())) {
             if (options.writeModel() != null) {
                 SafetensorsWriter w = new SafetensorsWriter().metadata(lm.metadata());
@@ -504,9 +498,9 @@ public final class AutocompleteLoad {
             window[2] = start;   // the users that did open leave at once
         }
         go.countDown();
-        sleepUntil(window[1]);
+        Harness.sleepUntil(window[1]);
         long batches0 = users.batchesRun(), completed0 = completed.sum();
-        sleepUntil(window[2]);
+        Harness.sleepUntil(window[2]);
         long batches1 = users.batchesRun(), completed1 = completed.sum();
         for (Thread t : threads) {
             t.join();
@@ -539,17 +533,6 @@ public final class AutocompleteLoad {
     /** The one-minute load average, or −1 where the platform has none. */
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void sleepUntil(long deadline) {
-        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-            try {
-                Thread.sleep(Math.max(1, left / 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     // ---- charts ----
