@@ -141,26 +141,6 @@ public final class AutocompleteLoad {
     record Result(String mode, String loop, int users, Double targetRate, double requestsPerSecond, double p50Millis,
                   double p99Millis, double p999Millis, double rawP50Millis, double rawP99Millis, double rawP999Millis,
                   long requests, long errors, Double meanBatch, double loadAverage) {
-
-        Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("mode", mode);
-            m.put("loop", loop);
-            m.put("users", users);
-            m.put("targetRate", targetRate);
-            m.put("requestsPerSecond", requestsPerSecond);
-            m.put("p50Millis", p50Millis);
-            m.put("p99Millis", p99Millis);
-            m.put("p999Millis", p999Millis);
-            m.put("rawP50Millis", rawP50Millis);
-            m.put("rawP99Millis", rawP99Millis);
-            m.put("rawP999Millis", rawP999Millis);
-            m.put("requests", requests);
-            m.put("errors", errors);
-            m.put("meanBatch", meanBatch);
-            m.put("loadAverage", loadAverage);
-            return m;
-        }
     }
 
     /** One user's keystrokes: {@link #type} sends the next character and returns whether the answer was right. */
@@ -214,7 +194,7 @@ public final class AutocompleteLoad {
             results.forEach(r -> System.out.println(row(r)));
             if (options.json() != null) {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValue(options.json().toFile(), results.stream().map(Result::toJson).toList());
+                        .writeValue(options.json().toFile(), results);   // a record's components, in order
                 System.out.println("wrote " + options.json());
             }
             if (options.chart() != null) {
