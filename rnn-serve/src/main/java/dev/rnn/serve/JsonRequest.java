@@ -14,10 +14,28 @@ final class JsonRequest {
 
     private final JsonNode body;
     private final RnnServer.Limits limits;
+    private final String path;   // "" for the body, "outer." for an object in field outer: how errors name fields
 
     JsonRequest(JsonNode body, RnnServer.Limits limits) {
+        this(body, limits, "");
+    }
+
+    private JsonRequest(JsonNode body, RnnServer.Limits limits, String path) {
         this.body = body;
         this.limits = limits;
+        this.path = path;
+    }
+
+    /** An object field, read with the same getters (errors name its fields as name.field), or null when absent. */
+    JsonRequest object(String name) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isObject()) {
+            throw ApiException.badRequest("field '" + path + name + "' must be an object, found " + kind(n));
+        }
+        return new JsonRequest(n, limits, path + name + ".");
     }
 
     /** Refuses fields other than {@code names}: a misspelt optional field would otherwise pass unnoticed. */
@@ -26,7 +44,8 @@ final class JsonRequest {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!allowed.contains(f)) {
-                throw ApiException.badRequest("unknown field '" + f + "'; this request takes " + String.join(", ", names));
+                throw ApiException.badRequest("unknown field '" + path + f + "'; " + (path.isEmpty() ? "this request takes " : "it takes ")
+                        + String.join(", ", names));
             }
         }
         return this;
@@ -102,12 +121,12 @@ final class JsonRequest {
             return otherwise;
         }
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw ApiException.badRequest("field '" + name + "' must be an integer in [" + min + ", " + max + "], found "
+            throw ApiException.badRequest("field '" + path + name + "' must be an integer in [" + min + ", " + max + "], found "
                     + (n.isNumber() ? n.asText() : kind(n)));
         }
         int v = n.intValue();
         if (v < min || v > max) {
-            throw ApiException.badRequest("field '" + name + "' must be in [" + min + ", " + max + "], found " + v);
+            throw ApiException.badRequest("field '" + path + name + "' must be in [" + min + ", " + max + "], found " + v);
         }
         return v;
     }

@@ -1,6 +1,7 @@
 package dev.rnn.serve;
 
 import dev.rnn.models.streaming.TextStream;
+import dev.rnn.models.streaming.TextStreamingModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
@@ -48,15 +49,36 @@ final class StreamRoutes {
         return new JsonEndpoint.Reply(201, out);
     }
 
-    /** POST /v1/streams/{id}/append {"text", "top"}: the next-character top-k after the text. */
+    /**
+     * POST /v1/streams/{id}/append {"text", "top", "completions"?: {"count", "length", "beam"}}: the
+     * next-character top-k after the text and, when asked, the {@code count} best continuations of
+     * {@code length} characters a beam of width {@code beam} finds, in one request (an autocomplete
+     * keystroke). The stream's own state is only advanced by the text.
+     */
     Object append(JsonEndpoint.Call call) {
-        JsonRequest json = call.json().allow("text", "top");
+        JsonRequest json = call.json().allow("text", "top", "completions");
         String text = json.text("text", true);
         int top = json.integer("top", 5, 1, Integer.MAX_VALUE);
+        JsonRequest completions = json.object("completions");
+        int count = 0, length = 0, beam = 0;
+        if (completions != null) {
+            completions.allow("count", "length", "beam");
+            count = completions.integer("count", Math.min(3, limits.maxBeamWidth()), 1, limits.maxBeamWidth());
+            beam = completions.integer("beam", count, count, limits.maxBeamWidth());
+            length = completions.integer("length", Math.min(12, limits.maxCompletionLength()), 1, limits.maxCompletionLength());
+        }
+        int k = count, n = length, width = beam;
         return streams.use(call.pathParameter("id"), e -> {
             e.stream.append(text);
             List<TextStream.NextCharacter> next = e.stream.mostLikelyNext(top);
-            return Map.of("next", ModelRoutes.nextCharacters(next));
+            if (k == 0) {
+                return Map.of("next", ModelRoutes.nextCharacters(next));
+            }
+            List<TextStreamingModel.Completion> found = e.stream.beamSearch(width, n);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("next", ModelRoutes.nextCharacters(next));
+            out.put("completions", ModelRoutes.completions(found.subList(0, Math.min(k, found.size()))));
+            return out;
         });
     }
 

@@ -36,7 +36,7 @@ class RnnServerTest {
     final AtomicLong clock = new AtomicLong();
     RnnServer server;
     Http http;
-    TextStreamingModel lm;   // the library's own text form, to compare with
+    TextStreamingModel lm;   // the library's own batched text form, to compare with
 
     @BeforeAll
     void start() throws Exception {
@@ -44,7 +44,8 @@ class RnnServerTest {
         models = ServedModels.openAll(dir);
         server = RnnServer.builder().models(models).limits(LIMITS).clock(clock::get).build().start();
         http = new Http(server.port());
-        lm = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
+        // the server's form: batched, whose bits do not depend on the batches (so not on workers or maxBatch)
+        lm = ((CharLanguageModel) models.get("lm")).batchedTextStreaming(PackedMatrix.Format.F32, 1, 8);
     }
 
     @AfterAll
@@ -215,6 +216,79 @@ class RnnServerTest {
             assertEquals(404, gone.status(), gone.body());
             assertTrue(gone.json().get("error").asText().contains(id), gone.body());
         }
+    }
+
+    /**
+     * An autocomplete keystroke: append with completions answers the top-k and the beam's best
+     * continuations in one request, as the library does; 32 users typing at once through the shared
+     * batcher get exactly the answers of the same keystrokes made one at a time.
+     */
+    @Test
+    void appendWithCompletionsAnswersAsTheLibraryDoesWhateverTheConcurrency() throws Exception {
+        String text = "the cat sat on a mat. a dog ate the hat.";
+        int users = 32, keys = 6;
+        RnnServer.Limits roomy = new RnnServer.Limits(4096, 200, 4, 30, users + 1, Duration.ofMinutes(1));
+        try (RnnServer server = RnnServer.builder().models(models).limits(roomy).build().start();
+             Http http = new Http(server.port())) {
+            typeAtOnce(http, text, users, keys);
+        }
+    }
+
+    private void typeAtOnce(Http http, String text, int users, int keys) throws Exception {
+        String[] ids = new String[users];
+        Http.Answer[][] answers = new Http.Answer[users][keys];
+        List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        for (int u = 0; u < users; u++) {
+            int user = u;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    go.await();
+                    ids[user] = http.post("/v1/models/lm/streams", Map.of()).json().get("id").asText();
+                    for (int i = 0; i < keys; i++) {
+                        String key = String.valueOf(text.charAt((user + i) % text.length()));
+                        answers[user][i] = http.post("/v1/streams/" + ids[user] + "/append", Map.of("text", key, "top", 5,
+                                "completions", Map.of("count", 3, "length", 12, "beam", 3)));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(null, failure.get());
+        for (int u = 0; u < users; u++) {
+            try (TextStream s = lm.newStream()) {
+                for (int i = 0; i < keys; i++) {
+                    Http.Answer a = answers[u][i];
+                    assertEquals(200, a.status(), a.body());
+                    s.append(text.charAt((u + i) % text.length()));
+                    assertNext(s.mostLikelyNext(5), a.json().get("next"));
+                    List<TextStreamingModel.Completion> best = s.beamSearch(3, 12);
+                    JsonNode got = a.json().get("completions");
+                    assertEquals(3, got.size(), a.body());
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(best.get(c).text(), got.get(c).get("text").asText());
+                        assertEquals(best.get(c).logProbability(), got.get(c).get("logProbability").asDouble());
+                    }
+                }
+            }
+            assertEquals(200, http.send("DELETE", "/v1/streams/" + ids[u], (String) null).status());
+        }
+        String id = http.post("/v1/models/lm/streams", Map.of()).json().get("id").asText();
+        Http.Answer wide = http.post("/v1/streams/" + id + "/append", Map.of("text", "t", "completions", Map.of("beam", 5)));
+        assertEquals(400, wide.status(), wide.body());
+        assertTrue(wide.json().get("error").asText().contains("completions.beam"), wide.body());
+        Http.Answer unknown = http.post("/v1/streams/" + id + "/append", Map.of("text", "t", "completions", Map.of("width", 2)));
+        assertEquals(400, unknown.status(), unknown.body());
+        assertTrue(unknown.json().get("error").asText().contains("completions.width"), unknown.body());
+        Http.Answer notObject = http.post("/v1/streams/" + id + "/append", Map.of("text", "t", "completions", 3));
+        assertEquals(400, notObject.status(), notObject.body());
+        assertEquals(200, http.send("DELETE", "/v1/streams/" + id, (String) null).status());
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rnn.bench.onnx.OrtSharedLanguageModel;
 import dev.rnn.bench.onnx.OrtSharedStep;
+import dev.rnn.bench.report.Harness;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
 import dev.rnn.models.streaming.StreamBatcher;
@@ -142,14 +143,7 @@ public final class ConcurrentStreams {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options options = Harness.optionsOrExit(Options::parse, args);
         List<Result> results = new ConcurrentStreams(options).run();
         System.out.println();
         System.out.println(HEADER);
@@ -287,10 +281,10 @@ public final class ConcurrentStreams {
         w.measureFrom = start + (long) (options.warmupSeconds() * 1e9);
         w.end = w.measureFrom + (long) (options.seconds() * 1e9);
         go.countDown();
-        sleepUntil(w.measureFrom);
+        Harness.sleepUntil(w.measureFrom);
         long alloc0 = allocated(threads), batches0 = batches == null ? 0 : batches.getAsLong(), completed0 = completed.sum();
         long nanos0 = batchNanos == null ? 0 : batchNanos.getAsLong();
-        sleepUntil(w.end);
+        Harness.sleepUntil(w.end);
         long alloc1 = allocated(threads), batches1 = batches == null ? 0 : batches.getAsLong(), completed1 = completed.sum();
         long nanos1 = batchNanos == null ? 0 : batchNanos.getAsLong();
         for (Thread t : vts) {
@@ -503,17 +497,6 @@ public final class ConcurrentStreams {
             sum += Math.max(0, b);
         }
         return sum;
-    }
-
-    private static void sleepUntil(long deadline) {
-        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-            try {
-                Thread.sleep(Math.max(1, left / 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     private static void throwIfFailed(AtomicReference<Throwable> failure) throws Exception {

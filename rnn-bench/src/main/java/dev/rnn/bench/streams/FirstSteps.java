@@ -1,5 +1,6 @@
 package dev.rnn.bench.streams;
 
+import dev.rnn.bench.report.Harness;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
 import dev.rnn.models.streaming.StreamBatcher;
@@ -143,14 +144,7 @@ public final class FirstSteps {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options options = Harness.optionsOrExit(Options::parse, args);
         if (options.child() != null) {
             Result r = runCase(options, Case.of(options.child()));
             System.out.println(r.line());

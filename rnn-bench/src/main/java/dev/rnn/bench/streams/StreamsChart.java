@@ -2,16 +2,13 @@ package dev.rnn.bench.streams;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rnn.bench.report.CurveChart;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Renders {@link ConcurrentStreams}' JSON as two PNG curves against the number of streams (log x axis),
@@ -48,31 +45,10 @@ public final class StreamsChart {
             p99.computeIfAbsent(series, k -> new TreeMap<>()).put(streams, r.get("p99Micros").asDouble());
         }
         List<Path> written = new ArrayList<>();
-        written.add(save(chart("throughput (closed loop, higher is better)", "steps per second", throughput, false),
-                prefix + "-throughput"));
-        written.add(save(chart("p99 step latency (lower is better)", "p99 µs (log)", p99, true), prefix + "-p99"));
+        written.add(CurveChart.write(prefix + "-throughput", "throughput (closed loop, higher is better)", "concurrent streams (log)",
+                "steps per second", throughput, false));
+        written.add(CurveChart.write(prefix + "-p99", "p99 step latency (lower is better)", "concurrent streams (log)",
+                "p99 µs (log)", p99, true));
         return written;
-    }
-
-    private static XYChart chart(String title, String yTitle, Map<String, TreeMap<Integer, Double>> data, boolean logY) {
-        XYChart chart = new XYChartBuilder().width(1000).height(600).title(title)
-                .xAxisTitle("concurrent streams (log)").yAxisTitle(yTitle).build();
-        chart.getStyler().setXAxisLogarithmic(true);
-        chart.getStyler().setYAxisLogarithmic(logY);
-        for (var e : data.entrySet()) {
-            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-            e.getValue().forEach((streams, v) -> {
-                x.add(streams.doubleValue());
-                // a log axis cannot show zero
-                y.add(logY ? Math.max(v, 1e-3) : v);
-            });
-            chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);
-        }
-        return chart;
-    }
-
-    private static Path save(XYChart chart, String name) throws IOException {
-        BitmapEncoder.saveBitmap(chart, name, BitmapEncoder.BitmapFormat.PNG);
-        return Path.of(name + ".png");
     }
 }

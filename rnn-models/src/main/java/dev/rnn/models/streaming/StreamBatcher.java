@@ -21,7 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code maxWait} lets a worker hold a partial batch that long for more steps to arrive. With no maximum
  * wait, a blocking step that finds the batcher idle (nothing pending, every worker parked) right after
  * a batch of one runs as a batch of one on its caller's thread instead, sparing the wake-up of a worker
- * and then of the caller: a stream alone pays no hand-off.
+ * and then of the caller: a stream alone pays no hand-off. Likewise a group of up to
+ * {@value #CALLER_MAX_BATCH} steps ({@link #stepAll}) that finds it idle after a batch no larger runs
+ * on its caller.
  *
  * <p>Results: a stream's outputs and states are the same bits whatever other streams share its batches
  * and however many there are (see {@link StreamBatch}), so runs are reproducible whatever the load.
@@ -59,10 +61,15 @@ public final class StreamBatcher implements AutoCloseable {
     private static final int CALLER_BATCH_FREE = 0, CALLER_BATCH_TAKEN = 1, CALLER_BATCH_CLOSED = 2;
     private final StreamBatch callerBatch;
     private final AtomicInteger callerBatchState = new AtomicInteger(CALLER_BATCH_FREE);
-    private final StreamSession[] callerSession = new StreamSession[1];
-    private final int[] callerToken = new int[1];
+    /**
+     * The most steps a caller runs itself: a beam search's hypotheses (width 16 at most in the server),
+     * for a caller batch of about 16 × (I + ΣH + Σ gate widths + ΣH + V) floats.
+     */
+    static final int CALLER_MAX_BATCH = 16;
+    private final StreamSession[] callerSession = new StreamSession[CALLER_MAX_BATCH];
+    private final int[] callerToken = new int[CALLER_MAX_BATCH];
     private final float[][] callerFeatures = new float[1][];
-    private final float[][] callerOut = new float[1][];
+    private final float[][] callerOut = new float[CALLER_MAX_BATCH][];
     private volatile int lastBatch;          // steps in the batch run last, by a worker or a caller
     private volatile boolean closed;
     private volatile Throwable stopped;      // why the workers stopped, when it was not close()
@@ -78,7 +85,7 @@ public final class StreamBatcher implements AutoCloseable {
         this.running = new AtomicInteger(b.workers);
         // fails here, on the caller's thread, for an output the model cannot give
         model.newSession(output).close();
-        this.callerBatch = maxWaitNanos == 0 ? model.newBatch(1, output, false) : null;
+        this.callerBatch = maxWaitNanos == 0 ? model.newBatch(CALLER_MAX_BATCH, output, false) : null;
         for (int i = 0; i < workers.length; i++) {
             int index = i;
             workers[i] = b.threadFactory.newThread(() -> work(index));
@@ -175,6 +182,10 @@ public final class StreamBatcher implements AutoCloseable {
             return this;
         }
 
+        StreamingModel model() {
+            return model;
+        }
+
         /** Starts the workers. */
         public StreamBatcher build() {
             if (threadFactory == null) {
@@ -219,6 +230,142 @@ public final class StreamBatcher implements AutoCloseable {
             throw new IllegalStateException("the stream batcher is closed");
         }
         return new BatchedStream(model.newSession(output));
+    }
+
+    /**
+     * Steps {@code count} distinct streams of this batcher by one token each and waits for all of them:
+     * stream i by {@code tokens[i]}, writing its output into {@code outs[i]} ({@link #outputSize()}
+     * floats), or only advancing when {@code outs} is null. The steps are queued together and one
+     * worker woken after the last, so a worker that comes free takes them into one batch (up to
+     * maxBatch, or an even share when other workers are idle): the hypotheses of a beam search, say.
+     * Each stream's result is the same bits as its own {@link BatchedStream#step}'s. Allocates nothing
+     * at steady state. Waits for room while the queue is full.
+     *
+     * <p>On interruption, steps still queued are withdrawn and those a worker took are waited for; then
+     * {@link InterruptedException} is thrown, with some streams advanced and others not.
+     *
+     * @throws IllegalArgumentException for a token outside the vocabulary, an output of the wrong size or
+     *                                  a count past the arrays
+     * @throws IllegalStateException    when a stream or the batcher is closed, a stream is given twice or
+     *                                  has a step in flight (then no step is queued), the model takes
+     *                                  feature vectors, or a step failed
+     */
+    public void stepAll(BatchedStream[] streams, int count, int[] tokens, float[][] outs) throws InterruptedException {
+        if (count < 0 || count > streams.length || count > tokens.length || outs != null && count > outs.length) {
+            throw new IllegalArgumentException("count " + count + " is past the arrays given (" + streams.length + " streams, "
+                    + tokens.length + " tokens" + (outs == null ? "" : ", " + outs.length + " outputs") + ")");
+        }
+        for (int i = 0; i < count; i++) {
+            streams[i].checkToken(tokens[i]);
+        }
+        Thread me = Thread.currentThread();
+        int prepared = 0;
+        try {
+            for (; prepared < count; prepared++) {
+                streams[prepared].prepare(tokens[prepared], null, outs == null ? null : outs[prepared], me, null);
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < prepared; i++) {
+                streams[i].state.set(BatchedStream.IDLE);   // nothing queued yet: take the steps back
+            }
+            throw e;
+        }
+        if (ranAllOnCaller(streams, count, tokens, outs)) {
+            return;
+        }
+        boolean interrupted = false;
+        int queued = 0;
+        for (; queued < count; queued++) {
+            try {
+                pending.put(streams[queued]);
+            } catch (InterruptedException e) {
+                interrupted = true;
+                for (int i = queued; i < count; i++) {
+                    streams[i].state.set(BatchedStream.IDLE);
+                }
+                break;
+            }
+        }
+        wakeAWorker();
+        boolean withdrawn = false;
+        for (int i = 0; i < queued; i++) {
+            withdrawn |= streams[i].withdrawnAfterClose();
+        }
+        for (int i = 0; i < queued; i++) {
+            BatchedStream s = streams[i];
+            while (s.state.get() == BatchedStream.SUBMITTED) {
+                if (interrupted) {
+                    withdraw(streams, queued);
+                }
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            throw new InterruptedException("interrupted while " + queued + " steps were queued together");
+        }
+        if (withdrawn) {
+            throw new IllegalStateException("the stream batcher is closed");
+        }
+        for (int i = 0; i < queued; i++) {
+            RuntimeException f = streams[i].failure;
+            if (f != null) {
+                throw new IllegalStateException("the batched step failed: " + f.getMessage(), f);
+            }
+        }
+    }
+
+    /**
+     * Runs the prepared steps of streams[0..count) here, as one batch, when the batcher is idle after a
+     * batch no larger: a worker would have run them alone too (the same bits: batch invariance), after
+     * two thread wake-ups per group, which a lone beam search pays at each of its steps. False, with
+     * nothing done, otherwise.
+     */
+    private boolean ranAllOnCaller(BatchedStream[] streams, int count, int[] tokens, float[][] outs) {
+        if (callerBatch == null || count > CALLER_MAX_BATCH || lastBatch > count || !allWorkersIdle() || !pending.isEmpty()
+                || !callerBatchState.compareAndSet(CALLER_BATCH_FREE, CALLER_BATCH_TAKEN)) {
+            return false;
+        }
+        RuntimeException failed = null;
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < count; i++) {
+                callerSession[i] = streams[i].session;
+                callerToken[i] = tokens[i];
+                callerOut[i] = outs == null ? null : outs[i];
+            }
+            callerBatch.step(callerSession, count, callerToken, outs == null ? null : callerOut);
+        } catch (RuntimeException e) {
+            failed = e;
+        } finally {
+            for (int i = 0; i < count; i++) {
+                callerSession[i] = null;
+                callerOut[i] = null;
+                BatchedStream s = streams[i];
+                s.waiter = null;
+                s.out = null;
+                s.state.set(BatchedStream.IDLE);
+            }
+            batchNanos.add(System.nanoTime() - t0);
+            batchesRun.increment();
+            lastBatch = count;
+            callerBatchState.set(CALLER_BATCH_FREE);
+        }
+        if (failed != null) {
+            throw new IllegalStateException("the batched step failed: " + failed.getMessage(), failed);
+        }
+        return true;
+    }
+
+    /** Takes back the steps of streams[0..n) that no worker has taken yet. */
+    private void withdraw(BatchedStream[] streams, int n) {
+        for (int i = 0; i < n; i++) {
+            if (streams[i].state.get() == BatchedStream.SUBMITTED && pending.remove(streams[i])) {
+                streams[i].state.set(BatchedStream.IDLE);
+            }
+        }
     }
 
     /**

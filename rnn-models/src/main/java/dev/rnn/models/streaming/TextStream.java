@@ -21,6 +21,12 @@ import java.util.List;
  * next-character logits, NaN when nothing was appended since the start or a {@link #reset()}; it can
  * be saved, restored and copied from another stream of the same model, to fork a text or park it.
  *
+ * <p>A stream of a batched model ({@link TextStreamingModel#batched}) steps through the model's
+ * batcher: an append waits for its batch, and each step of a beam search submits the step of every
+ * hypothesis at once ({@link StreamBatcher#stepAll}), so they share a batch with each other and with
+ * other streams' steps. An interruption while waiting ends the call with an
+ * {@link IllegalStateException}, the thread's interrupt flag set again.
+ *
  * <p>A stream is used by one thread at a time (it may move between threads); {@link #close()} frees
  * it, and with it the sessions beam search keeps for reuse.
  */
@@ -35,17 +41,30 @@ public final class TextStream implements AutoCloseable {
 
     private final TextStreamingModel model;
     private final StreamSession session;
+    private final StreamBatcher batcher;                 // null when the stream steps its own session
+    private final StreamBatcher.BatchedStream batched;   // this stream's steps through the batcher, or null
     private final Kernels kernels;
     private final int vocabularySize;
     private final float[] logits;          // next-character logits, V, valid when hasNext
     private final Matrix softmaxScratch;   // 1×V off-heap, so probabilities come from the kernels' own softmax
     private boolean hasNext;
     private StreamSession[] beamSessions = new StreamSession[0];   // kept across beam searches: sessions cost off-heap buffers
+    private StreamBatcher.BatchedStream[] beamStreams = new StreamBatcher.BatchedStream[0];   // their batcher streams, when batched
     private volatile boolean closed;
 
     TextStream(TextStreamingModel model, StreamSession session) {
+        this(model, session, null);
+    }
+
+    TextStream(TextStreamingModel model, StreamBatcher.BatchedStream batched) {
+        this(model, batched.session(), batched);
+    }
+
+    private TextStream(TextStreamingModel model, StreamSession session, StreamBatcher.BatchedStream batched) {
         this.model = model;
         this.session = session;
+        this.batched = batched;
+        this.batcher = model.batcher();
         this.kernels = model.streamingModel().kernels();
         this.vocabularySize = model.size();
         this.logits = new float[vocabularySize];
@@ -201,10 +220,17 @@ public final class TextStream implements AutoCloseable {
         ensureBeamSessions(2 * k);
         // hypotheses double-buffered: [cur] is read while [next] is written, then they swap
         StreamSession[][] sessions = {new StreamSession[k], new StreamSession[k]};
+        StreamBatcher.BatchedStream[][] streams = batcher == null ? null
+                : new StreamBatcher.BatchedStream[][] {new StreamBatcher.BatchedStream[k], new StreamBatcher.BatchedStream[k]};
         for (int i = 0; i < k; i++) {
             sessions[0][i] = beamSessions[i];
             sessions[1][i] = beamSessions[k + i];
+            if (streams != null) {
+                streams[0][i] = beamStreams[i];
+                streams[1][i] = beamStreams[k + i];
+            }
         }
+        int[] stepTokens = new int[k];   // the kept hypotheses' last ids, stepped together once all are chosen
         float[][][] beamLogits = new float[2][k][v];
         int[][][] tokens = new int[2][k][length];
         double[][] scores = new double[2][k];
@@ -260,11 +286,13 @@ public final class TextStream implements AutoCloseable {
                 tokens[nx][kept][t] = j;
                 scores[nx][kept] = sc;
                 if (t + 1 < length) {   // the last characters need no step: nothing follows them
-                    StreamSession s = sessions[nx][kept];
-                    s.copyStateFrom(parents[b]);
-                    stepSession(s, j, beamLogits[nx][kept]);
+                    sessions[nx][kept].copyStateFrom(parents[b]);
+                    stepTokens[kept] = j;
                 }
                 kept++;
+            }
+            if (t + 1 < length && kept > 0) {
+                stepHypotheses(sessions[nx], streams == null ? null : streams[nx], kept, stepTokens, beamLogits[nx]);
             }
             cur = nx;
             live = kept;
@@ -337,30 +365,67 @@ public final class TextStream implements AutoCloseable {
             return;
         }
         closed = true;
-        session.close();
-        for (StreamSession s : beamSessions) {
-            s.close();
+        // a batcher's stream is closed as a whole: it waits for a step in flight, then frees its session
+        if (batched != null) {
+            batched.close();
+        } else {
+            session.close();
+        }
+        for (int i = 0; i < beamSessions.length; i++) {
+            if (batcher != null) {
+                beamStreams[i].close();
+            } else {
+                beamSessions[i].close();
+            }
         }
     }
 
     private void stepId(int id) {
-        stepSession(session, id, logits);
+        try {
+            if (batched != null) {
+                batched.step(id, logits);
+            } else {
+                session.step(id, logits);
+            }
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
         hasNext = true;
     }
 
-    private void stepSession(StreamSession s, int id, float[] out) {
+    /** Steps hypothesis i (of n) by tokens[i] into outs[i]: through the batcher all at once, or each session in turn. */
+    private void stepHypotheses(StreamSession[] sessions, StreamBatcher.BatchedStream[] streams, int n, int[] tokens, float[][] outs) {
         try {
-            s.step(id, out);
+            if (streams != null) {
+                batcher.stepAll(streams, n, tokens, outs);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    sessions[i].step(tokens[i], outs[i]);
+                }
+            }
+        } catch (InterruptedException e) {
+            throw interrupted(e);
         } catch (IllegalStateException e) {
-            // a closed session or model: say which in this API's terms
-            if (closed) {
-                throw new IllegalStateException("the text stream is closed", e);
-            }
-            if (model.isClosed()) {
-                throw new IllegalStateException("the text streaming model of this stream is closed", e);
-            }
-            throw e;
+            throw closedOr(e);
         }
+    }
+
+    private static IllegalStateException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("interrupted while waiting for a batched step", e);
+    }
+
+    /** A failed step's exception, saying in this API's terms when a closed stream or model caused it. */
+    private IllegalStateException closedOr(IllegalStateException e) {
+        if (closed) {
+            return new IllegalStateException("the text stream is closed", e);
+        }
+        if (model.isClosed()) {
+            return new IllegalStateException("the text streaming model of this stream is closed", e);
+        }
+        return e;
     }
 
     private void ensureBeamSessions(int n) {
@@ -368,10 +433,17 @@ public final class TextStream implements AutoCloseable {
             return;
         }
         StreamSession[] grown = Arrays.copyOf(beamSessions, n);
+        StreamBatcher.BatchedStream[] grownStreams = Arrays.copyOf(beamStreams, batcher == null ? 0 : n);
         for (int i = beamSessions.length; i < n; i++) {
-            grown[i] = model.streamingModel().newSession(StepOutput.LOGITS);
+            if (batcher != null) {
+                grownStreams[i] = batcher.open();
+                grown[i] = grownStreams[i].session();
+            } else {
+                grown[i] = model.streamingModel().newSession(StepOutput.LOGITS);
+            }
         }
         beamSessions = grown;
+        beamStreams = grownStreams;
     }
 
     private static double logSumExp(float[] lg) {

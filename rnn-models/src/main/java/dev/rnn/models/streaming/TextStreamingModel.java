@@ -16,6 +16,13 @@ import java.util.List;
  * {@link TextStream} ({@link #newStream()}), a cheap per-stream context. This model owns its
  * streaming model: {@link #close()} closes it, after which no stream may step.
  *
+ * <p>Two forms: {@link #of} steps each stream on its caller's thread, one session at a time (batch 1);
+ * {@link #batched} sends every step, appends and beam-search hypotheses alike, through a
+ * {@link StreamBatcher} it owns, so that concurrent streams share batches. A batched stream's logits,
+ * distributions and completions are the same bits whatever other streams share its batches; they
+ * differ from the unbatched form's only by the rounding of sums taken in another order (a batch's
+ * product against a session's matrix-vector product).
+ *
  * <pre>{@code
  * try (TextStreamingModel lm = charLm.textStreaming(PackedMatrix.Format.F32);   // shared by all threads
  *      TextStream s = lm.newStream()) {                                         // one per conversation
@@ -35,14 +42,16 @@ public final class TextStreamingModel implements AutoCloseable {
     }
 
     private final StreamingModel model;
+    private final StreamBatcher batcher;   // null: streams step their own sessions
     private final Vocabulary vocabulary;
     private final int[] codePoints;      // the vocabulary's code points, ascending (binary search: no boxing per character)
     private final int[] idsByCodePoint;  // the id of codePoints[i]
     private final int[] codePointOfId;   // the code point of each id
     private volatile boolean closed;
 
-    private TextStreamingModel(StreamingModel model, Vocabulary vocabulary) {
+    private TextStreamingModel(StreamingModel model, StreamBatcher batcher, Vocabulary vocabulary) {
         this.model = model;
+        this.batcher = batcher;
         this.vocabulary = vocabulary;
         int v = vocabulary.size();
         codePointOfId = new int[v];
@@ -74,6 +83,28 @@ public final class TextStreamingModel implements AutoCloseable {
      * @throws IllegalStateException    when {@code model} is closed
      */
     public static TextStreamingModel of(StreamingModel model, Vocabulary vocabulary) {
+        check(model, vocabulary);
+        return new TextStreamingModel(model, null, vocabulary);
+    }
+
+    /**
+     * The batched text form of the builder's model: {@code batching}'s settings (workers, maxBatch,
+     * queue, threads; the output is always logits) make a {@link StreamBatcher} through which every
+     * stream of this model steps. This model owns the streaming model and the batcher: {@link #close()}
+     * stops the batcher's workers, then closes the model. Choose maxBatch for the hypotheses in flight:
+     * a beam search of width w submits w steps at once.
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     * @throws IllegalStateException    when the model is closed
+     */
+    public static TextStreamingModel batched(StreamBatcher.Builder batching, Vocabulary vocabulary) {
+        StreamingModel model = batching.model();
+        check(model, vocabulary);
+        StreamBatcher batcher = batching.output(StepOutput.LOGITS).build();
+        return new TextStreamingModel(model, batcher, vocabulary);
+    }
+
+    private static void check(StreamingModel model, Vocabulary vocabulary) {
         if (model.isClosed()) {
             throw new IllegalStateException("the streaming model is closed");
         }
@@ -88,14 +119,14 @@ public final class TextStreamingModel implements AutoCloseable {
             throw new IllegalArgumentException("vocabulary of " + vocabulary.size() + " characters does not match a model of "
                     + model.inputSize() + " token inputs and " + model.outputClasses() + " output classes");
         }
-        return new TextStreamingModel(model, vocabulary);
     }
 
     /** A new stream at the start of a text (zero state, nothing appended). One thread at a time uses it; close it after use. */
     public TextStream newStream() {
         requireOpen();
         try {
-            return new TextStream(this, model.newSession(StepOutput.LOGITS));
+            return batcher == null ? new TextStream(this, model.newSession(StepOutput.LOGITS))
+                    : new TextStream(this, batcher.open());
         } catch (IllegalStateException e) {
             throw new IllegalStateException("the text streaming model is closed", e);
         }
@@ -162,6 +193,11 @@ public final class TextStreamingModel implements AutoCloseable {
         return model;
     }
 
+    /** The batcher every step of this model's streams goes through, or null for the unbatched form. */
+    public StreamBatcher batcher() {
+        return batcher;
+    }
+
     boolean isClosed() {
         return closed || model.isClosed();
     }
@@ -172,10 +208,17 @@ public final class TextStreamingModel implements AutoCloseable {
         }
     }
 
-    /** Closes the streaming model; streams stepping then, or later, fail with an {@link IllegalStateException}. Idempotent. */
+    /**
+     * Stops the batcher of a batched model (after the steps already submitted), then closes the
+     * streaming model; streams stepping then, or later, fail with an {@link IllegalStateException}.
+     * Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
+        if (batcher != null) {
+            batcher.close();
+        }
         model.close();
     }
 }

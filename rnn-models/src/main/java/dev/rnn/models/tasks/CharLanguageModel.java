@@ -11,6 +11,7 @@ import dev.rnn.models.layers.Dropout;
 import dev.rnn.models.layers.Embedding;
 import dev.rnn.models.layers.MergeMode;
 import dev.rnn.models.layers.StackedLayers;
+import dev.rnn.models.streaming.StreamBatcher;
 import dev.rnn.models.streaming.StreamingModel;
 import dev.rnn.models.streaming.TextStreamingModel;
 import dev.rnn.models.text.Vocabulary;
@@ -193,6 +194,21 @@ public final class CharLanguageModel extends PooledTaskModel<CharLanguageModel.C
         StreamingModel model = streaming(format);
         try {
             return TextStreamingModel.of(model, vocabulary);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #textStreaming}, in the batched form ({@link TextStreamingModel#batched}): every stream's
+     * steps go through a {@link StreamBatcher} of {@code workers} threads and batches of at most
+     * {@code maxBatch} steps, which the returned model owns and stops on close.
+     */
+    public TextStreamingModel batchedTextStreaming(PackedMatrix.Format format, int workers, int maxBatch) {
+        StreamingModel model = streaming(format);
+        try {
+            return TextStreamingModel.batched(StreamBatcher.builder(model).workers(workers).maxBatch(maxBatch), vocabulary);
         } catch (RuntimeException e) {
             model.close();
             throw e;
