@@ -99,18 +99,7 @@ public final class GradientCheck {
             direction[i] = rnd.nextFloat() * 2 - 1;
             analytic += (double) g[i] * direction[i];
         }
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] + eps * direction[i];
-        }
-        target.copyFrom(moved);
-        double plus = loss.getAsDouble();
-        for (int i = 0; i < moved.length; i++) {
-            moved[i] = original[i] - eps * direction[i];
-        }
-        target.copyFrom(moved);
-        double minus = loss.getAsDouble();
-        target.copyFrom(original);
-        double numeric = (plus - minus) / (2.0 * eps);
+        double numeric = centralDifference(target, original, direction, moved, loss, eps);
         double tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + ABSOLUTE_FLOOR;
         assertTrue(Math.abs(analytic - numeric) <= tol,
                 what + ": analytic " + analytic + " vs numeric " + numeric + " (tolerance " + tol + ")");
