@@ -117,7 +117,7 @@ class ForecastCommandTest {
         Path other = Files.writeString(dir.resolve("other.csv"), "t,v\n1,2\n");
         failsWith(CliRun.of("forecast", "predict", "--model", model.toString(), "--csv", other.toString()),
                 other + ": no column 'y' (columns: t, v)");
-        failsWith(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", ar.toString(), "--test-fraction", "1.5"),
-                "--test-fraction must be in (0, 1), found 1.5");
+        CliRun.usageError(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", ar.toString(), "--test-fraction", "1.5"),
+                "--test-fraction must be in (0, 1), found 1.5", "rnn forecast eval");
     }
 }
