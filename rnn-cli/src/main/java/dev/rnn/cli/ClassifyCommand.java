@@ -43,7 +43,7 @@ final class ClassifyCommand implements Runnable {
 
     /** Architecture options shared by train and cv. */
     static final class ModelOptions {
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell;
         @Option(names = "--hidden", defaultValue = "64", description = "hidden size per direction (default: ${DEFAULT-VALUE})")
         int hidden;

@@ -70,7 +70,7 @@ final class ForecastCommand implements Runnable {
         double testFraction;
         @Option(names = "--model", required = true, paramLabel = "OUT", description = "model file to write (.safetensors)")
         Path model;
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell;
         @Option(names = "--hidden", defaultValue = "64", description = "hidden size (default: ${DEFAULT-VALUE})")
         int hidden;

@@ -41,7 +41,7 @@ final class GradflowCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--cells", defaultValue = "rnn,lstm,gru", split = ",", description = "cells to measure (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cells", converter = CellNameConverter.class, defaultValue = "rnn,lstm,gru", split = ",", description = "cells to measure (default: ${DEFAULT-VALUE})")
     List<String> cells;
 
     @Option(names = "--hidden", defaultValue = "128", description = "hidden size (default: ${DEFAULT-VALUE})")

@@ -53,7 +53,7 @@ final class LmCommand implements Runnable {
         @Option(names = "--model", required = true, paramLabel = "OUT", description = "model file to write (.safetensors)")
         Path model;
 
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell;
 
         @Option(names = "--hidden", defaultValue = "512", description = "hidden size (default: ${DEFAULT-VALUE})")

@@ -90,7 +90,7 @@ final class NumbersCommand implements Runnable {
         int validationCount;
         @Option(names = "--held-out", defaultValue = "2000", description = "numbers scored after training (default: ${DEFAULT-VALUE})")
         int heldOut;
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell;
         @Option(names = "--hidden", defaultValue = "128", description = "hidden size (default: ${DEFAULT-VALUE})")
         int hidden;

@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code ./rnn} tool. Every failure reaches the user as one line on standard error and a
- * non-zero exit code: 2 for a bad command line, 1 for anything that went wrong while running.
+ * non-zero exit code: 2 for a bad command line, 1 for anything that went wrong while running. A bad
+ * command line names the {@code --help} of the command being given and, for a mistyped name, the
+ * nearest ones; a command's complaint about one of its own option values counts as a bad command
+ * line ({@link UsageErrors}).
  */
 @Command(name = "rnn",
         mixinStandardHelpOptions = true,
@@ -51,11 +54,15 @@ public final class RnnCommand implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (UsageErrors.isOptionComplaint(e, commandLine)) {
+                commandLine.getErr().println("rnn: " + oneLine(e) + " " + UsageErrors.seeHelp(commandLine));
+                return 2;
+            }
             commandLine.getErr().println("rnn: " + oneLine(e));
             return 1;
         });
         cl.setParameterExceptionHandler((e, args1) -> {
-            e.getCommandLine().getErr().println("rnn: " + oneLine(e) + " (see 'rnn --help')");
+            e.getCommandLine().getErr().println("rnn: " + UsageErrors.message(e));
             return 2;
         });
         return cl.execute(args);

@@ -46,7 +46,7 @@ final class Seq2SeqCommand implements Runnable {
         boolean reverseSource;
         @Option(names = "--unidirectional", description = "one-directional encoder (default: bidirectional)")
         boolean unidirectional;
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell = "lstm";
         @Option(names = "--hidden", defaultValue = "128", description = "encoder hidden size per direction (default: ${DEFAULT-VALUE})")
         int hidden = 128;

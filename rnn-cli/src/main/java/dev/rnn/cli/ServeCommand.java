@@ -106,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && java.nio.file.Files.isRegularFile(f)) {
+                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && java.nio.file.Files.isRegularFile(f)
+                        && !name.endsWith(".checkpoint.safetensors")) {   // a training run's checkpoint beside its model
                     found.put(name.substring(0, name.length() - ".safetensors".length()), f);
                 }
             }

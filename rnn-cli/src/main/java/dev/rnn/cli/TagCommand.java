@@ -62,7 +62,7 @@ final class TagCommand implements Runnable {
         String column;
         @Option(names = "--val-fraction", defaultValue = "0.1", description = "held out when there is no --dev (default: ${DEFAULT-VALUE})")
         double valFraction;
-        @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cell", converter = CellNameConverter.class, defaultValue = "lstm", description = "lstm, gru or rnn (default: ${DEFAULT-VALUE})")
         String cell;
         @Option(names = "--hidden", defaultValue = "128", description = "hidden size per direction (default: ${DEFAULT-VALUE})")
         int hidden;

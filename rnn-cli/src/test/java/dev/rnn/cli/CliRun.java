@@ -25,4 +25,14 @@ record CliRun(int code, String out, String err) {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertEquals("rnn: " + message, r.err().strip());
     }
+
+    /**
+     * Asserts that the run was refused as a bad command line: exit code 2 and exactly one line,
+     * {@code rnn: message (see 'COMMAND --help')}.
+     */
+    static void usageError(CliRun r, String message, String command) {
+        assertEquals(2, r.code(), r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals("rnn: " + message + " (see '" + command + " --help')", r.err().strip());
+    }
 }

@@ -95,8 +95,8 @@ class ForecastCommandTest {
                 model.toString()), negative + ":3: the target column 'y' holds -3, but the sqrt transform needs values ≥ 0");
         failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "box-cox", "--model",
                 model.toString()), "transform must be none, sqrt or log1p, found 'box-cox'");
-        failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--selection", "last", "--model",
-                model.toString()), "--selection must be one-se or best, found 'last'");
+        CliRun.usageError(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--selection", "last", "--model",
+                model.toString()), "--selection must be one-se or best, found 'last'", "rnn forecast train");
         Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 25, 0.5, 0, 1);
         CliRun tooShort = CliRun.of("forecast", "train", "--csv", shortCsv.toString(), "--target", "y", "--model", model.toString());
         assertEquals(1, tooShort.code());
@@ -117,7 +117,7 @@ class ForecastCommandTest {
         Path other = Files.writeString(dir.resolve("other.csv"), "t,v\n1,2\n");
         failsWith(CliRun.of("forecast", "predict", "--model", model.toString(), "--csv", other.toString()),
                 other + ": no column 'y' (columns: t, v)");
-        failsWith(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", ar.toString(), "--test-fraction", "1.5"),
-                "--test-fraction must be in (0, 1), found 1.5");
+        CliRun.usageError(CliRun.of("forecast", "eval", "--model", model.toString(), "--csv", ar.toString(), "--test-fraction", "1.5"),
+                "--test-fraction must be in (0, 1), found 1.5", "rnn forecast eval");
     }
 }

@@ -58,10 +58,42 @@ class RnnCommandTest {
     }
 
     @Test
-    void badOptionValueIsOneLineAndExitCodeOne() {
-        CliRun r = run("kernels", "--size", "0");
-        assertEquals(1, r.code());
-        assertEquals("rnn: --size must be between 1 and 4096, found 0", r.err().strip());
+    void badOptionValueIsAUsageErrorNamingTheCommandsHelp() {
+        CliRun.usageError(run("kernels", "--size", "0"), "--size must be between 1 and 4096, found 0", "rnn kernels");
+    }
+
+    @Test
+    void mistypedOptionSuggestsTheNearestAndTheSubcommandsHelp() {
+        CliRun.usageError(run("lm", "sample", "--model", "m.safetensors", "--temp", "0.5"),
+                "unknown option '--temp'; did you mean '--temperature'?", "rnn lm sample");
+        CliRun.usageError(run("lm", "sample", "--model", "m.safetensors", "--tempreature=0.5"),
+                "unknown option '--tempreature'; did you mean '--temperature'?", "rnn lm sample");
+        CliRun.usageError(run("lm", "sample", "--model", "m.safetensors", "--xyzzy"), "unknown option '--xyzzy'", "rnn lm sample");
+    }
+
+    @Test
+    void mistypedSubcommandSuggestsTheNearest() {
+        CliRun.usageError(run("lm", "smaple", "--model", "m.safetensors"),
+                "unknown command 'smaple' for 'rnn lm'; did you mean 'sample'?", "rnn lm");
+        CliRun.usageError(run("clasify"), "unknown command 'clasify' for 'rnn'; did you mean 'classify'?", "rnn");
+    }
+
+    @Test
+    void unknownCellIsAUsageErrorNamingTheValidOnes() {
+        CliRun.usageError(run("lm", "train", "--text", "t.txt", "--model", "m.safetensors", "--cell", "lstmm"),
+                "Invalid value for option '--cell': unknown cell 'lstmm', expected lstm, gru, rnn or rnn-relu", "rnn lm train");
+        CliRun.usageError(run("gradflow", "--cells", "rnn,lstmm"),
+                "Invalid value for option '--cells' (<cells>): unknown cell 'lstmm', expected lstm, gru, rnn or rnn-relu", "rnn gradflow");
+    }
+
+    @Test
+    void suggestionsAreNearestFirstAndFew() {
+        java.util.List<String> names = java.util.List.of("--temperature", "--top-k", "--top-p", "--seed", "--length");
+        assertEquals(java.util.List.of("--top-k", "--top-p"), UsageErrors.nearest("--top", names));
+        assertEquals(java.util.List.of("--seed"), UsageErrors.nearest("--sede", names));
+        assertEquals(java.util.List.of(), UsageErrors.nearest("--s", names));
+        assertEquals(1, UsageErrors.editDistance("smaple", "sample"));
+        assertEquals(3, UsageErrors.editDistance("kitten", "sitting"));
     }
 
     @Test

@@ -63,6 +63,14 @@ class TaskCommandsTest {
                 "--embedding", "8", "--batch", "4", "--seq-len", "20", "--epochs", "4", "--lr", "0.01", "--resume");
         ok(resumed);
         assertTrue(resumed.out().contains("resuming from") && resumed.out().contains("epoch 4"), resumed.out());
+
+        Path checkpoint = dir.resolve("lm.checkpoint.safetensors");
+        failsWith(CliRun.of("lm", "sample", "--model", checkpoint.toString()), "lm.checkpoint.safetensors: this is a training checkpoint,"
+                + " not a model file; resume training from it (--resume), or open the model file beside it, lm.safetensors");
+        failsWith(CliRun.of("lm", "eval", "--model", dir.resolve("lm.png").toString(), "--text", text.toString()),
+                "lm.png: not a safetensors file (it starts with the PNG signature)");
+        failsWith(CliRun.of("lm", "eval", "--model", text.toString(), "--text", text.toString()),
+                "t.txt: not a safetensors file (it starts with text ('" + s.substring(0, 8).replace('\n', ' ') + "'))");
     }
 
     @Test
@@ -156,7 +164,7 @@ class TaskCommandsTest {
         Path bad = write("bad.conllu", "1\tthe\t_\tDET\n");
         failsWith(CliRun.of("tag", "train", "--data", bad.toString(), "--model", dir.resolve("y.safetensors").toString()),
                 bad + ":1: expected 10 TAB-separated columns, found 4");
-        failsWith(CliRun.of("tag", "eval", "--model", model.toString(), "--data", train.toString(), "--column", "feats"),
-                "--column must be upos or xpos, found 'feats'");
+        CliRun.usageError(CliRun.of("tag", "eval", "--model", model.toString(), "--data", train.toString(), "--column", "feats"),
+                "--column must be upos or xpos, found 'feats'", "rnn tag eval");
     }
 }

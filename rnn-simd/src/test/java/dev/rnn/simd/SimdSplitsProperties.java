@@ -17,7 +17,7 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The kernels that cut their work into row, column or element ranges for {@link GemmThreads}' pool
- * (this suite runs with {@code -Drnn.threads=2}): the pooled result has the bits of one thread doing
+ * (this suite runs with {@code -Drnn.threads=4}): the pooled result has the bits of one thread doing
  * every range, and of any other cut; the Adam update has the scalar oracle's bits.
  */
 class SimdSplitsProperties {

@@ -14,6 +14,6 @@ public interface TokenStepper {
     /** Feeds tokens[r] (R entries) to row r and advances its state; returns the next-token logits, R×V. */
     Matrix step(int[] tokens);
 
-    /** Row i's state becomes that of the former row parent[i], for i < kept (beam search's reordering). */
+    /** Row i's state becomes that of the former row parent[i], for {@code i < kept} (beam search's reordering). */
     void reorder(int[] parent, int kept);
 }

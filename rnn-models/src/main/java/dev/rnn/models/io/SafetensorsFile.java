@@ -108,6 +108,11 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new SafetensorsException(file, "file of " + size + " bytes is too short for the 8-byte header length");
         }
         long n = whole.get(U64, 0);
+        boolean headerFits = n > 0 && n <= MAX_HEADER_BYTES && 8 + n <= size && whole.get(ValueLayout.JAVA_BYTE, 8) == '{';
+        String foreign = headerFits ? null : ForeignFormats.describe(whole);
+        if (foreign != null) {
+            throw new SafetensorsException(file, "not a safetensors file (it starts with " + foreign + ")");
+        }
         if (n < 0 || n > MAX_HEADER_BYTES) {
             throw new SafetensorsException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
                     + MAX_HEADER_BYTES + " bytes");

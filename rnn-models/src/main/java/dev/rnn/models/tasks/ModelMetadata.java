@@ -3,6 +3,7 @@ package dev.rnn.models.tasks;
 import dev.rnn.models.io.SafetensorsException;
 import dev.rnn.models.io.SafetensorsFile;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.models.training.Checkpoint;
 import dev.rnn.models.training.ParameterSet;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -92,6 +93,10 @@ final class ModelMetadata {
 
     /** Checks that the file holds a model of {@code task}. */
     void requireTask(String task) throws SafetensorsException {
+        if (Checkpoint.isCheckpoint(values)) {
+            throw new SafetensorsException(file.path(), "this is a training checkpoint, not a model file; resume training from it"
+                    + " (--resume), or open the model file beside it, " + Checkpoint.modelFor(file.path()).getFileName());
+        }
         String found = values.get(TASK);
         if (!task.equals(found)) {
             throw new SafetensorsException(file.path(), found == null

@@ -40,6 +40,22 @@ public final class Checkpoint {
         return sibling(model, ".checkpoint.safetensors");
     }
 
+    /**
+     * Whether a file with this metadata is a training checkpoint (it records where training stood)
+     * rather than a model file.
+     */
+    public static boolean isCheckpoint(Map<String, String> metadata) {
+        return metadata.containsKey(PREFIX + "epoch");
+    }
+
+    /** The model file a checkpoint sits beside: {@code NAME.safetensors} for {@code NAME.checkpoint.safetensors}. */
+    public static Path modelFor(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        String suffix = ".checkpoint.safetensors";
+        return name.endsWith(suffix) ? checkpoint.resolveSibling(name.substring(0, name.length() - suffix.length()) + ".safetensors")
+                : sibling(checkpoint, ".safetensors");
+    }
+
     /** {@code model}'s path with its {@code .safetensors} extension (if any) replaced by {@code suffix}. */
     public static Path sibling(Path model, String suffix) {
         String name = model.getFileName().toString();
