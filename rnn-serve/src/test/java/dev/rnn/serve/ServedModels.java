@@ -3,7 +3,12 @@ package dev.rnn.serve;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsWriter;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.series.SyntheticSeries;
+import dev.rnn.models.series.TargetTransform;
 import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ModelFiles;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.SentenceClassifier;
@@ -13,6 +18,7 @@ import dev.rnn.models.text.LabelledSentence;
 import dev.rnn.models.text.TaggedSentence;
 import dev.rnn.models.text.TextPair;
 import dev.rnn.models.text.Vocabulary;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +35,10 @@ final class ServedModels {
     private ServedModels() {
     }
 
-    /** lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq), opened from files in {@code dir}. */
+    /**
+     * lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq) and load
+     * (forecaster, over {@code hourly.csv} in {@code dir}), opened from files in {@code dir}.
+     */
     static Map<String, TaskModel> openAll(Path dir) throws Exception {
         Kernels k = Kernels.preferred();
         Map<String, TaskModel> out = new LinkedHashMap<>();
@@ -48,7 +57,26 @@ final class ServedModels {
                 false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), reversals(), 4)) {
             out.put("reverse", reopen(dir, "reverse", m.metadata(), m.parameters()));
         }
+        Path series = SyntheticSeries.hourly(dir.resolve("hourly.csv"), 120, 7);
+        SeriesSchema schema = SeriesSchema.fit(CsvTable.read(series), "load", TargetTransform.NONE, List.of("temperature", "weather"), 100);
+        try (Forecaster f = Forecaster.create(k, new Forecaster.Config(CellKind.LSTM, 6, 1, FORECAST_WINDOW, 3, 0, true, Forecaster.Loss.MSE),
+                schema, 0.2, 6)) {
+            out.put("load", reopen(dir, "load", f.metadata(), f.parameters()));
+        }
         return out;
+    }
+
+    /** The forecaster's window: rows of the CSV it reads. */
+    static final int FORECAST_WINDOW = 8;
+
+    /** The last {@code rows} rows of the hourly series the forecaster was fitted on, with the header, as a CSV text. */
+    static String hourlyCsv(Path dir, int rows) throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve("hourly.csv"));
+        StringBuilder csv = new StringBuilder(lines.get(0)).append('\n');
+        for (String line : lines.subList(lines.size() - rows, lines.size())) {
+            csv.append(line.replace("NA", "50.0").replace(",,", ",15.0,")).append('\n');   // complete rows: a forecast reads no gaps
+        }
+        return csv.toString();
     }
 
     private static TaskModel reopen(Path dir, String name, Map<String, String> metadata, dev.rnn.models.training.ParameterSet p)
