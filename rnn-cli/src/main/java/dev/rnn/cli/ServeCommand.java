@@ -146,7 +146,13 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The {@code *.safetensors} files directly in {@code dir}, by name without the extension, sorted; none when dir is absent. */
+    private static final String CHECKPOINT = dev.rnn.models.training.Checkpoint.pathFor(Path.of("x.safetensors")).getFileName().toString()
+            .substring(1);
+
+    /**
+     * The {@code *.safetensors} files directly in {@code dir} but training checkpoints, by name without the extension,
+     * sorted; none when dir is absent.
+     */
     static Map<String, Path> modelsIn(Path dir) throws java.io.IOException {
         Map<String, Path> found = new java.util.TreeMap<>();
         if (!java.nio.file.Files.isDirectory(dir)) {
@@ -155,7 +161,9 @@ final class ServeCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && java.nio.file.Files.isRegularFile(f)) {
+                // a training checkpoint beside its model is no model to serve
+                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && !name.endsWith(CHECKPOINT)
+                        && java.nio.file.Files.isRegularFile(f)) {
                     found.put(name.substring(0, name.length() - ".safetensors".length()), f);
                 }
             }

@@ -68,6 +68,7 @@ class ServeCommandTest {
         Files.copy(lm, demo.resolve("dates.safetensors"));
         Files.copy(lm, demo.resolve("a-lm.safetensors"));
         Files.writeString(demo.resolve("test-pairs.txt"), "x");
+        Files.copy(lm, demo.resolve("dates.checkpoint.safetensors"));   // training's checkpoint: not served
         assertEquals(List.of("a-lm", "dates"), List.copyOf(ServeCommand.modelsIn(demo).keySet()));
         assertTrue(ServeCommand.modelsIn(dir.resolve("absent")).isEmpty());
     }
