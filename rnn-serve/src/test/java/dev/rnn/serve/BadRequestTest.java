@@ -37,10 +37,11 @@ class BadRequestTest {
 
     @Test
     void everyMalformedRequestIsA4xxWithAJsonErrorAndTheServerGoesOn() throws Exception {
-        Path dir = Files.createTempDirectory("rnn-serve-bad");
-        Map<String, TaskModel> models = ServedModels.openAll(dir);
-        try (RnnServer server = RnnServer.builder().models(models).limits(LIMITS).build().start();
+        try (ServedModels.Opened served = ServedModels.Opened.create("rnn-serve-bad");
+             RnnServer server = RnnServer.builder().models(served.models()).limits(LIMITS).build().start();
              Http http = new Http(server.port())) {
+            Path dir = served.dir();
+            Map<String, TaskModel> models = served.models();
             Http.Answer opened = http.post("/v1/models/lm/streams", Map.of("prefix", "the"));
             assertEquals(201, opened.status(), opened.body());
             String stream = opened.json().get("id").asText();
@@ -69,16 +70,6 @@ class BadRequestTest {
             assertEquals(200, generated.status(), generated.body());
             assertTrue(generated.body().contains("event:done"), generated.body());
             assertEquals(200, http.get("/health/ready").status());
-        } finally {
-            for (TaskModel m : models.values()) {
-                m.close();
-            }
-            try (var files = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(dir);
         }
     }
 

@@ -33,6 +33,7 @@ class GenerateEventsTest {
     /** Long enough that a generation the server did not stop would still run when the test looks. */
     static final int LONG = 1_000_000;
 
+    ServedModels.Opened opened;
     Path dir;
     Map<String, TaskModel> models;
     RnnServer server;
@@ -41,8 +42,9 @@ class GenerateEventsTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("rnn-serve-generate");
-        models = ServedModels.openAll(dir);
+        opened = ServedModels.Opened.create("rnn-serve-generate");
+        dir = opened.dir();
+        models = opened.models();
         server = RnnServer.builder().models(models).limits(new RnnServer.Limits(4096, 1000, 4, LONG, 10, Duration.ofMinutes(1)))
                 .build().start();
         http = new Http(server.port());
@@ -54,15 +56,7 @@ class GenerateEventsTest {
         http.close();
         server.close();
         lm.close();
-        for (TaskModel m : models.values()) {
-            m.close();
-        }
-        try (var files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        opened.close();
     }
 
     /** One server-sent event: its name (null for the default) and data. */

@@ -24,6 +24,7 @@ class MetricsTest {
 
     static final String CLASSIFY = "/v1/models/{name}/classify";
 
+    ServedModels.Opened opened;
     Path dir;
     Map<String, TaskModel> models;
     RnnServer first, second;
@@ -31,8 +32,9 @@ class MetricsTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("rnn-serve-metrics");
-        models = ServedModels.openAll(dir);
+        opened = ServedModels.Opened.create("rnn-serve-metrics");
+        dir = opened.dir();
+        models = opened.models();
         RnnServer.Limits limits = new RnnServer.Limits(4096, 1000, 4, 30, 2, Duration.ofMinutes(1));
         // two servers in one JVM: each has its own registry, so neither sees the other's requests
         first = RnnServer.builder().models(models).limits(limits).build().start();
@@ -47,15 +49,7 @@ class MetricsTest {
         other.close();
         first.close();
         second.close();
-        for (TaskModel m : models.values()) {
-            m.close();
-        }
-        try (var files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        opened.close();
     }
 
     Exposition scrape(Http client) throws Exception {

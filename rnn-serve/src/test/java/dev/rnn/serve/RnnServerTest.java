@@ -33,6 +33,7 @@ class RnnServerTest {
 
     static final RnnServer.Limits LIMITS = new RnnServer.Limits(4096, 1000, 4, 30, 3, Duration.ofMinutes(1));
 
+    ServedModels.Opened opened;
     Path dir;
     Map<String, TaskModel> models;
     final AtomicLong clock = new AtomicLong();
@@ -42,8 +43,9 @@ class RnnServerTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("rnn-serve-test");
-        models = ServedModels.openAll(dir);
+        opened = ServedModels.Opened.create("rnn-serve-test");
+        dir = opened.dir();
+        models = opened.models();
         server = RnnServer.builder().models(models).limits(LIMITS).clock(clock::get).build().start();
         http = new Http(server.port());
         lm = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
@@ -54,15 +56,7 @@ class RnnServerTest {
         http.close();
         server.close();
         lm.close();
-        for (TaskModel m : models.values()) {
-            m.close();
-        }
-        try (var files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        opened.close();
     }
 
     @Test

@@ -35,6 +35,28 @@ final class ServedModels {
     private ServedModels() {
     }
 
+    /** The models of {@link #openAll} in a temporary folder of their own: closing closes them and deletes the folder. */
+    record Opened(Path dir, Map<String, TaskModel> models) implements AutoCloseable {
+
+        static Opened create(String prefix) throws Exception {
+            Path dir = Files.createTempDirectory(prefix);
+            return new Opened(dir, openAll(dir));
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            for (TaskModel m : models.values()) {
+                m.close();
+            }
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
     /**
      * lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq) and load
      * (forecaster, over {@code hourly.csv} in {@code dir}), opened from files in {@code dir}.
