@@ -89,7 +89,13 @@ class BadRequestTest {
     private static void flood(Http http, Random r, String stream, int requests) throws Exception {
         for (int i = 0; i < requests; i++) {
             Bad bad = bad(r, stream);
-            Http.Answer a = http.send(bad.method(), bad.path(), bad.body());
+            Http.Answer a;
+            try {
+                a = http.send(bad.method(), bad.path(), bad.body());
+            } catch (java.io.IOException e) {
+                throw new AssertionError(i + ": " + bad.what() + " " + bad.method() + " " + bad.path() + " "
+                        + (bad.body() == null ? "" : new String(bad.body(), 0, Math.min(200, bad.body().length), StandardCharsets.UTF_8)), e);
+            }
             String seen = i + ": " + bad.what() + " " + bad.method() + " " + bad.path() + " -> " + a.status() + " " + a.body();
             assertTrue(a.status() >= 400 && a.status() < 500, seen);
             assertTrue(a.json() != null && a.json().isObject() && a.json().get("error") != null && a.json().get("error").isTextual()
