@@ -1,8 +1,14 @@
 package dev.rnn.cli;
 
+import dev.rnn.core.PackedMatrix;
+import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
+import dev.rnn.models.streaming.TextStreamingModel;
+import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.CharLanguageModelTraining;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.text.TextPair;
+import dev.rnn.models.text.Vocabulary;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +24,9 @@ import picocli.CommandLine.Spec;
  * {@code rnn demo}: the job a new user runs first. Generates date-normalisation pairs (dates written
  * in many human formats → ISO 8601), trains the attention encoder-decoder on them with the
  * {@code seq2seq} defaults, shows a few translations, and scores freshly generated dates, ending with
- * {@code exact-match: X}. The model, its training curve, an attention heatmap and the test pairs go
- * into a folder it names.
+ * {@code exact-match: X}. Then a small character language model learns the dates as written, for
+ * {@code rnn serve}'s autocomplete. The models, their training curves, an attention heatmap and the
+ * test pairs go into a folder it names.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Teach an encoder-decoder with attention to normalise dates ('Tue, 3 Mar 2021' → 2021-03-03), in a few minutes.",
@@ -44,6 +51,17 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--lm-seconds", defaultValue = "15", paramLabel = "S",
+            description = "training budget of the autocomplete language model (default: ${DEFAULT-VALUE})")
+    double lmSeconds;
+
+    /** The autocomplete model: a 1×64 LSTM learns the dates' forms in seconds, and steps fast enough to answer as one types. */
+    static final CharLanguageModel.Config LM = new CharLanguageModel.Config(CellKind.LSTM, 16, 64, 1, 0);
+    /** Enough epochs that the time budget, not the count, ends training on a laptop; each is about 2 s there. */
+    static final int LM_EPOCHS = 20;
+    /** Twice the lm command's rate: a model this small over a text this regular learns faster at it in a few seconds. */
+    static final double LM_LEARNING_RATE = 4e-3;
+
     @Override
     public Integer call() throws Exception {
         if (pairs < 100) {
@@ -51,6 +69,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (!(minutes > 0) || epochs < 1) {
             throw new IllegalArgumentException("--minutes must be > 0 and --epochs ≥ 1, found " + minutes + " and " + epochs);
+        }
+        if (!(lmSeconds > 0)) {
+            throw new IllegalArgumentException("--lm-seconds must be > 0, found " + lmSeconds);
         }
         PrintWriter out = spec.commandLine().getOut();
         Files.createDirectories(dir);
@@ -91,8 +112,53 @@ final class DemoCommand implements Callable<Integer> {
                     + " (attention of the first example), " + testFile + " (the 1000 test pairs)");
             out.println("try: ./rnn seq2seq translate --model " + model + " \"July 4th, 1976\" \"12/25/99\" --attention-png " + dir.resolve("july.png"));
             out.println("     ./rnn seq2seq eval --model " + model + " --pairs " + testFile + " --beam 4");
+            Path lm = dir.resolve("dates-lm.safetensors");
+            trainLanguageModel(train, validation, lm, out);
+            out.println("try: ./rnn serve" + (dir.equals(Path.of("rnn-demo")) ? "" : " --models-dir " + dir) + "   (serves " + model
+                    + " as 'dates' and " + lm + " as 'dates-lm', the autocomplete)");
             out.printf(Locale.ROOT, "exact-match: %.4f%n", exact);
         }
         return 0;
+    }
+
+    /**
+     * Trains a small character language model on the dates' written forms (the pairs' sources, one per
+     * line), what {@code rnn serve} then offers as autocomplete, and shows a few completions.
+     */
+    private void trainLanguageModel(List<TextPair> train, List<TextPair> validation, Path file, PrintWriter out) throws Exception {
+        String trainText = sources(train), validationText = sources(validation);
+        TrainingOptions t = new TrainingOptions();
+        t.minutes = lmSeconds / 60;
+        t.epochs = LM_EPOCHS;
+        t.seed = seed;
+        t.onNonFinite = "stop";
+        t.learningRate = LM_LEARNING_RATE;
+        out.printf(Locale.ROOT, "autocomplete: a character LSTM (1×%d) learns the same dates as written, for at most %s s%n",
+                LM.hidden(), lmSeconds);
+        try (CharLanguageModel lm = CharLanguageModel.create(Kernels.preferred(), LM, Vocabulary.ofCharacters(trainText + validationText), seed);
+             CharLanguageModelTraining task = new CharLanguageModelTraining(lm, lm.encode(trainText), lm.encode(validationText), 32, 50,
+                     seed)) {
+            TrainingRun.run(task, t.settings(LmCommand.DEFAULTS), file, false, "date autocomplete", out);
+        }
+        try (CharLanguageModel lm = CharLanguageModel.open(Kernels.preferred(), file);
+             TextStreamingModel text = lm.textStreaming(PackedMatrix.Format.F32)) {
+            for (String prefix : new String[] {"July ", "Tue, 1", "the 3"}) {
+                List<TextStreamingModel.Completion> best = text.beamSearch(prefix, 3, 16, '\n');
+                StringBuilder shown = new StringBuilder();
+                for (TextStreamingModel.Completion c : best) {
+                    shown.append(shown.isEmpty() ? "" : " | ").append(prefix).append(c.text().strip());
+                }
+                out.printf("  %-8s → %s%n", prefix, shown);
+            }
+        }
+    }
+
+    /** The pairs' source sides, one per line. */
+    private static String sources(List<TextPair> pairs) {
+        StringBuilder s = new StringBuilder();
+        for (TextPair p : pairs) {
+            s.append(p.source()).append('\n');
+        }
+        return s.toString();
     }
 }

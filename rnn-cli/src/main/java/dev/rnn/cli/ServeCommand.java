@@ -5,6 +5,7 @@ import dev.rnn.models.tasks.TaskModel;
 import dev.rnn.serve.RnnServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,54 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
+    @Option(names = "--max-body-bytes", defaultValue = "1048576", paramLabel = "N",
+            description = "largest request body; a larger one is refused from its Content-Length (default: ${DEFAULT-VALUE})")
+    int maxBodyBytes;
+    @Option(names = "--max-text-length", defaultValue = "10000", paramLabel = "N",
+            description = "most characters in a text, prefix, CSV window or word list (default: ${DEFAULT-VALUE})")
+    int maxTextLength;
+    @Option(names = "--max-beam-width", defaultValue = "16", paramLabel = "N",
+            description = "widest beam, and most continuations, a request may ask for (default: ${DEFAULT-VALUE})")
+    int maxBeamWidth;
+    @Option(names = "--max-completion-length", defaultValue = "1000", paramLabel = "N",
+            description = "most characters a completion or a generation may ask for (default: ${DEFAULT-VALUE})")
+    int maxCompletionLength;
+    @Option(names = "--max-streams", defaultValue = "1000", paramLabel = "N",
+            description = "language-model streams kept open; the least recently used one closes to open another (default: ${DEFAULT-VALUE})")
+    int maxStreams;
+    @Option(names = "--stream-idle-timeout", defaultValue = "10m", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "a stream unused this long closes: a number with ms, s, m or h, or ISO-8601 such as PT10M (default: ${DEFAULT-VALUE})")
+    Duration streamIdleTimeout;
+
+    /** "500ms", "90s", "10m", "2h", or ISO-8601 ("PT10M"). */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        private static final java.util.regex.Pattern SHORT = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+        @Override
+        public Duration convert(String value) {
+            java.util.regex.Matcher m = SHORT.matcher(value.strip());
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            }
+            try {
+                return Duration.parse(value.strip());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a duration: write a number with ms, s, m"
+                        + " or h (10m), or ISO-8601 (PT10M)");
+            }
+        }
+    }
+
+    /** The limits the flags give (their defaults are {@link RnnServer.Limits#defaults()}). */
+    RnnServer.Limits limits() {
+        return new RnnServer.Limits(maxBodyBytes, maxTextLength, maxBeamWidth, maxCompletionLength, maxStreams, streamIdleTimeout);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -61,7 +110,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<TaskModel> opened = new ArrayList<>();
         try {
-            RnnServer.Builder builder = RnnServer.builder().host(host).port(port);
+            RnnServer.Builder builder = RnnServer.builder().host(host).port(port).limits(limits());
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 TaskModel model = ModelFiles.open(e.getValue());   // a bad file is a SafetensorsException naming it
                 opened.add(model);
@@ -97,7 +146,13 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The {@code *.safetensors} files directly in {@code dir}, by name without the extension, sorted; none when dir is absent. */
+    private static final String CHECKPOINT = dev.rnn.models.training.Checkpoint.pathFor(Path.of("x.safetensors")).getFileName().toString()
+            .substring(1);
+
+    /**
+     * The {@code *.safetensors} files directly in {@code dir} but training checkpoints, by name without the extension,
+     * sorted; none when dir is absent.
+     */
     static Map<String, Path> modelsIn(Path dir) throws java.io.IOException {
         Map<String, Path> found = new java.util.TreeMap<>();
         if (!java.nio.file.Files.isDirectory(dir)) {
@@ -106,8 +161,9 @@ final class ServeCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && java.nio.file.Files.isRegularFile(f)
-                        && !name.endsWith(".checkpoint.safetensors")) {   // a training run's checkpoint beside its model
+                // a training checkpoint beside its model is no model to serve
+                if (name.endsWith(".safetensors") && name.length() > ".safetensors".length() && !name.endsWith(CHECKPOINT)
+                        && java.nio.file.Files.isRegularFile(f)) {
                     found.put(name.substring(0, name.length() - ".safetensors".length()), f);
                 }
             }

@@ -52,8 +52,14 @@ class Seq2SeqCommandsTest {
         String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertTrue(last.matches("exact-match: [01]\\.\\d{4}"), last);
         assertTrue(r.out().contains("try: ./rnn seq2seq translate --model " + out.resolve("dates.safetensors")), r.out());
-        for (String f : new String[] {"dates.safetensors", "dates.png", "attention.png", "test-pairs.txt"}) {
+        for (String f : new String[] {"dates.safetensors", "dates.png", "attention.png", "test-pairs.txt", "dates-lm.safetensors", "dates-lm.png"}) {
             assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertTrue(r.out().contains("try: ./rnn serve --models-dir " + out), r.out());
+        // what rnn serve finds there: the translator and the autocomplete language model, not their checkpoints
+        assertEquals(java.util.List.of("dates", "dates-lm"), java.util.List.copyOf(ServeCommand.modelsIn(out).keySet()));
+        try (dev.rnn.models.tasks.TaskModel lm = dev.rnn.models.tasks.ModelFiles.open(out.resolve("dates-lm.safetensors"))) {
+            assertEquals(dev.rnn.models.tasks.CharLanguageModel.TASK, lm.task());
         }
         assertEquals(1000, Files.readAllLines(out.resolve("test-pairs.txt")).size());
     }

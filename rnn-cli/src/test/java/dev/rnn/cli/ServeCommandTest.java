@@ -9,12 +9,14 @@ import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsWriter;
 import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.text.Vocabulary;
+import dev.rnn.serve.RnnServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -66,9 +68,29 @@ class ServeCommandTest {
         Files.copy(lm, demo.resolve("dates.safetensors"));
         Files.copy(lm, demo.resolve("a-lm.safetensors"));
         Files.writeString(demo.resolve("test-pairs.txt"), "x");
-        Files.copy(lm, demo.resolve("dates.checkpoint.safetensors"));   // training leaves one beside its model
+        Files.copy(lm, demo.resolve("dates.checkpoint.safetensors"));   // training's checkpoint: not served
         assertEquals(List.of("a-lm", "dates"), List.copyOf(ServeCommand.modelsIn(demo).keySet()));
         assertTrue(ServeCommand.modelsIn(dir.resolve("absent")).isEmpty());
+    }
+
+    @Test
+    void limitFlagsDefaultToTheServersDefaultsAndReachIt() throws Exception {
+        ServeCommand none = new ServeCommand();
+        new picocli.CommandLine(none).parseArgs();
+        assertEquals(RnnServer.Limits.defaults(), none.limits());
+        ServeCommand all = new ServeCommand();
+        new picocli.CommandLine(all).parseArgs("--max-body-bytes", "2048", "--max-text-length", "50", "--max-beam-width", "3",
+                "--max-completion-length", "7", "--max-streams", "9", "--stream-idle-timeout", "90s");
+        assertEquals(new RnnServer.Limits(2048, 50, 3, 7, 9, Duration.ofSeconds(90)), all.limits());
+        for (String[] t : new String[][] {{"500ms", "PT0.5S"}, {"2h", "PT2H"}, {"PT10M", "PT10M"}, {"3m", "PT3M"}}) {
+            assertEquals(Duration.parse(t[1]), new ServeCommand.DurationConverter().convert(t[0]));
+        }
+        Path lm = languageModel();
+        assertEquals(2, CliRun.of("serve", "--model", "lm=" + lm, "--stream-idle-timeout", "ten minutes", "--port", "0").code());
+        failsWith(CliRun.of("serve", "--model", "lm=" + lm, "--max-streams", "0", "--port", "0"),
+                "limits must be ≥ 1 (body ≥ 64 bytes): body 1048576, text 10000, beam 16, completion 1000, streams 0");
+        failsWith(CliRun.of("serve", "--model", "lm=" + lm, "--stream-idle-timeout", "0s", "--port", "0"),
+                "the stream idle timeout must be positive, found PT0S");
     }
 
     @Test
@@ -77,7 +99,7 @@ class ServeCommandTest {
         Path log = dir.resolve("serve.out");   // a file, not a pipe: the JDK closes a pipe under a reader when the process exits
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
                 "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), RnnCommand.class.getName(),
-                "serve", "--model", "lm=" + lm, "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD)
+                "serve", "--model", "lm=" + lm, "--port", "0", "--max-completion-length", "5").redirectError(ProcessBuilder.Redirect.DISCARD)
                 .redirectOutput(log.toFile()).start();
         try (HttpClient client = HttpClient.newHttpClient()) {
             String line = "";
@@ -95,6 +117,10 @@ class ServeCommandTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"prefix\":\"ab\",\"k\":2,\"length\":3}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, completed.statusCode(), completed.body());
+            HttpResponse<String> tooLong = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models/lm/complete"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prefix\":\"ab\",\"length\":6}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, tooLong.statusCode(), "--max-completion-length reaches the server: " + tooLong.body());
             p.destroy();   // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server stops after SIGTERM");
             assertEquals(0, p.exitValue());

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.helidon.http.HeaderValues;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -21,8 +22,10 @@ import java.util.OptionalLong;
 
 /**
  * The one skeleton of every route: reads the body (bounded by {@link RnnServer.Limits#maxBodyBytes()}),
- * parses it as one JSON object, runs the route's {@link Body}, writes its answer as JSON, and maps
- * every failure to a status and {@code {"error": "..."}}. Bad input is a 4xx naming the problem:
+ * parses it as one JSON object, runs the route's {@link Body}, writes its answer as JSON (or lets a
+ * {@link Sent} answer write itself: server-sent events, the metrics' text), maps every failure to a
+ * status and {@code {"error": "..."}}, and records the request's latency under its route template,
+ * method and status class, and each refusal's reason. Bad input is a 4xx naming the problem:
  * {@link ApiException} carries its own status; the library's own input checks
  * ({@link IllegalArgumentException}: a character outside the vocabulary, a text without words) are
  * 400, and {@link IllegalStateException} (a stream with nothing appended yet) is 409. Anything else
@@ -39,6 +42,14 @@ final class JsonEndpoint implements Handler {
     record Reply(int status, Object body) {
     }
 
+    /**
+     * An answer that writes the response itself. It may still refuse the request (throw) until it has
+     * sent the first byte; a failure after that ends the response as it stands.
+     */
+    interface Sent {
+        void send(ServerResponse response) throws Exception;
+    }
+
     private static final System.Logger LOG = System.getLogger(JsonEndpoint.class.getName());
 
     /** Strict JSON: duplicate names and trailing content are errors; nesting is bounded so a deep body cannot exhaust the stack. */
@@ -52,16 +63,22 @@ final class JsonEndpoint implements Handler {
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+
     private final RnnServer.Limits limits;
+    private final ServeMetrics metrics;
+    private final String route;
+    private final String method;   // null: the request's own (for the route that answers every method)
     private final Body body;
+    // the latency series of this route by status class (index status / 100), looked up once each
+    private final DistributionDataPoint[] latency = new DistributionDataPoint[6];
 
-    private JsonEndpoint(RnnServer.Limits limits, Body body) {
+    JsonEndpoint(RnnServer.Limits limits, ServeMetrics metrics, String route, String method, Body body) {
         this.limits = limits;
+        this.metrics = metrics;
+        this.route = route;
+        this.method = method;
         this.body = body;
-    }
-
-    static JsonEndpoint of(RnnServer.Limits limits, Body body) {
-        return new JsonEndpoint(limits, body);
     }
 
     /** One request as a route sees it: its path parameters and, parsed on first use, its JSON body. */
@@ -97,11 +114,28 @@ final class JsonEndpoint implements Handler {
 
     @Override
     public void handle(ServerRequest request, ServerResponse response) {
+        long start = System.nanoTime();
+        int status = answer(request, response);
+        int statusClass = Math.min(5, Math.max(1, status / 100));
+        DistributionDataPoint series = latency[statusClass];
+        if (series == null) {   // a benign race: both threads get the same series from the histogram
+            String m = method != null ? method : request.prologue().method().text();
+            series = metrics.requestSeconds(route, METHODS.contains(m) ? m : "other", statusClass + "xx");
+            latency[statusClass] = series;
+        }
+        series.observe((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Runs the route and answers; returns the status sent. */
+    private int answer(ServerRequest request, ServerResponse response) {
         int status;
         Object answer;
         try {
             Object result = body.answer(new Call(request));
-            if (result instanceof Reply r) {
+            if (result instanceof Sent sent) {
+                sent.send(response);
+                return response.status().code();
+            } else if (result instanceof Reply r) {
                 status = r.status();
                 answer = r.body();
             } else {
@@ -111,18 +145,28 @@ final class JsonEndpoint implements Handler {
         } catch (ApiException e) {
             status = e.status();
             answer = error(e.getMessage());
+            if (status < 500) {
+                metrics.refused(e.reason());
+            }
         } catch (IllegalArgumentException e) {
             status = 400;
             answer = error(e.getMessage());
+            metrics.refused(ApiException.Reason.INVALID_INPUT);
         } catch (IllegalStateException e) {
             status = 409;
             answer = error(e.getMessage());
+            metrics.refused(ApiException.Reason.CONFLICT);
         } catch (Exception | StackOverflowError e) {
             LOG.log(System.Logger.Level.ERROR, "failed on " + request.prologue().method().text() + " " + request.path().path(), e);
             status = 500;
             answer = error("internal error (" + e.getClass().getSimpleName() + "); the service log has the details");
         }
+        if (response.isSent()) {   // a Sent answer failed after its first byte: nothing more can be said
+            LOG.log(System.Logger.Level.DEBUG, "a streamed answer on " + route + " ended early: " + answer);
+            return response.status().code();
+        }
         send(response, status, answer);
+        return status;
     }
 
     static void send(ServerResponse response, int status, Object answer) {
@@ -165,33 +209,33 @@ final class JsonEndpoint implements Handler {
             }
             return out.toByteArray();
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw ApiException.badRequest("the body could not be read: " + e.getMessage());
+            throw ApiException.malformed("the body could not be read: " + e.getMessage());
         }
     }
 
     private ApiException tooLarge(String found) {
-        return new ApiException(413, "the body has " + found + ", more than the limit of " + limits.maxBodyBytes() + " bytes");
+        return ApiException.tooLarge("the body has " + found + ", more than the limit of " + limits.maxBodyBytes() + " bytes");
     }
 
     private static JsonNode parse(byte[] bytes) {
         if (bytes.length == 0) {
-            throw ApiException.badRequest("the body is empty; expected a JSON object");
+            throw ApiException.malformed("the body is empty; expected a JSON object");
         }
         JsonNode node;
         try {
             node = MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
-            throw ApiException.badRequest("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
+            throw ApiException.malformed("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
                     + at.getColumnNr()) + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw ApiException.badRequest("malformed JSON: " + e.getMessage());
+            throw ApiException.malformed("malformed JSON: " + e.getMessage());
         }
         if (node == null || node.isMissingNode()) {
-            throw ApiException.badRequest("the body is empty; expected a JSON object");
+            throw ApiException.malformed("the body is empty; expected a JSON object");
         }
         if (!node.isObject()) {
-            throw ApiException.badRequest("the body must be a JSON object, found " + JsonRequest.kind(node));
+            throw ApiException.malformed("the body must be a JSON object, found " + JsonRequest.kind(node));
         }
         return node;
     }

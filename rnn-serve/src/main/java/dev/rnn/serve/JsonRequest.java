@@ -143,9 +143,38 @@ final class JsonRequest {
         return n.booleanValue();
     }
 
+    /** A number field in [min, max], or {@code otherwise} when absent. */
+    double number(String name, double otherwise, double min, double max) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isNumber()) {
+            throw ApiException.badRequest("field '" + name + "' must be a number in [" + min + ", " + max + "], found " + kind(n));
+        }
+        double v = n.doubleValue();
+        if (!(v >= min && v <= max)) {
+            throw ApiException.badRequest("field '" + name + "' must be in [" + min + ", " + max + "], found " + n.asText());
+        }
+        return v;
+    }
+
+    /** A 64-bit integer field (a seed), or {@code otherwise} when absent. */
+    long longInteger(String name, long otherwise) {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw ApiException.badRequest("field '" + name + "' must be an integer in [" + Long.MIN_VALUE + ", " + Long.MAX_VALUE
+                    + "], found " + (n.isNumber() ? n.asText() : kind(n)));
+        }
+        return n.longValue();
+    }
+
     private void checkLength(String name, long codePoints) {
         if (codePoints > limits.maxTextLength()) {
-            throw new ApiException(413, "field '" + name + "' has " + codePoints + " characters, more than the limit of "
+            throw ApiException.tooLarge("field '" + name + "' has " + codePoints + " characters, more than the limit of "
                     + limits.maxTextLength());
         }
     }

@@ -1,22 +1,30 @@
 package dev.rnn.serve;
 
+import dev.rnn.models.decoding.Sampler;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.SeriesSchema;
 import dev.rnn.models.streaming.TextStream;
 import dev.rnn.models.streaming.TextStreamingModel;
 import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.SentenceClassifier;
 import dev.rnn.models.tasks.SequenceTagger;
+import dev.rnn.models.text.DataException;
 import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.text.WordTokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The routes on one model: its description, classify, tag, translate and complete. */
+/** The routes on one model: its description, classify, tag, translate, complete and forecast. */
 final class ModelRoutes {
 
     private static final String END_OF_TEXT = Seq2SeqModel.SPECIALS.getLast();   // "</s>"
+    /** What errors in a forecast's CSV name where a file's would be named: "csv:3: ..." is line 3 of the field. */
+    private static final Path CSV_SOURCE = Path.of("csv");
 
     private final Map<String, ServedModel> models;
     private final RnnServer.Limits limits;
@@ -36,7 +44,7 @@ final class ModelRoutes {
         String name = call.pathParameter("name");
         ServedModel m = models.get(name);
         if (m == null) {
-            throw ApiException.notFound("no model '" + name + "'; this service has " + String.join(", ", models.keySet()));
+            throw ApiException.notFound(ApiException.Reason.UNKNOWN_MODEL, "no model '" + name + "'; this service has " + String.join(", ", models.keySet()));
         }
         return m;
     }
@@ -74,7 +82,7 @@ final class ModelRoutes {
         } else {
             words = WordTokenizer.words(json.text("text", true));
             if (words.isEmpty()) {
-                throw ApiException.badRequest("field 'text' has no words to tag");
+                throw ApiException.invalidInput("field 'text' has no words to tag");
             }
         }
         List<String> tags = t.tag(words);
@@ -114,24 +122,83 @@ final class ModelRoutes {
         return out;
     }
 
-    /** POST /v1/models/{name}/complete {"prefix", "k", "beam", "length"}. */
+    /**
+     * POST /v1/models/{name}/complete {"prefix", "k", "length", and "beam" or sampling fields}: the k
+     * best continuations beam search finds, or, when a sampling field (temperature, topK, topP, seed)
+     * is given, k continuations drawn one after another with one seeded sampler, in the order drawn.
+     */
     Object complete(JsonEndpoint.Call call) {
         ServedModel served = model(call);
         TextStreamingModel lm = served.text("complete");
-        JsonRequest json = call.json().allow("prefix", "k", "beam", "length");
+        JsonRequest json = call.json().allow("prefix", "k", "beam", "length", "temperature", "topK", "topP", "seed");
         String prefix = json.nonEmptyText("prefix");
         int k = json.integer("k", Math.min(5, limits.maxBeamWidth()), 1, limits.maxBeamWidth());
-        int beam = json.integer("beam", k, k, limits.maxBeamWidth());
         int length = json.integer("length", Math.min(20, limits.maxCompletionLength()), 1, limits.maxCompletionLength());
+        boolean sampled = false;
+        for (String f : Generation.FIELDS) {
+            sampled |= json.has(f);
+        }
+        if (sampled && json.has("beam")) {
+            throw ApiException.badRequest("field 'beam' is for beam search; with temperature, topK, topP or seed the k continuations"
+                    + " are sampled, so give one or the other");
+        }
+        int beam = sampled ? 0 : json.integer("beam", k, k, limits.maxBeamWidth());
+        Generation.Options options = sampled ? Generation.Options.of(json, lm.size()) : null;
         try (TextStream s = lm.newStream()) {
             s.append(prefix);
-            List<TextStream.NextCharacter> next = s.mostLikelyNext(k);
-            List<TextStreamingModel.Completion> found = s.beamSearch(beam, length);
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("continuations", completions(found.subList(0, Math.min(k, found.size()))));
-            out.put("next", nextCharacters(next));
+            if (sampled) {
+                out.put("continuations", sample(s, options, k, length));
+                out.put("seed", options.seed());
+            } else {
+                List<TextStreamingModel.Completion> found = s.beamSearch(beam, length);
+                out.put("continuations", completions(found.subList(0, Math.min(k, found.size()))));
+            }
+            out.put("next", nextCharacters(s.mostLikelyNext(k)));
             return out;
         }
+    }
+
+    /** k continuations of {@code length} characters after what {@code prefixed} holds, drawn in turn with one sampler. */
+    private static List<Object> sample(TextStream prefixed, Generation.Options options, int k, int length) {
+        List<TextStreamingModel.Completion> drawn = new ArrayList<>(k);
+        Sampler sampler = options.sampler();
+        float[] probabilities = new float[prefixed.model().size()];
+        try (TextStream fork = prefixed.model().newStream()) {
+            for (int i = 0; i < k; i++) {
+                fork.copyStateFrom(prefixed);
+                StringBuilder text = new StringBuilder(length);
+                double logProbability = Generation.run(fork, sampler, length, probabilities, (cp, p) -> text.appendCodePoint(cp));
+                drawn.add(new TextStreamingModel.Completion(text.toString(), logProbability));
+            }
+        }
+        return completions(drawn);
+    }
+
+    /**
+     * POST /v1/models/{name}/forecast {"csv"}: the H values after the last row of a CSV with a header
+     * and the model's columns, of which the last W rows are read.
+     */
+    Object forecast(JsonEndpoint.Call call) {
+        ServedModel served = model(call);
+        Forecaster f = served.as(Forecaster.class, Forecaster.TASK, "forecast");
+        String csv = call.json().allow("csv").nonEmptyText("csv");
+        double[] horizon;
+        try {
+            CsvTable table = CsvTable.parse(CSV_SOURCE, csv);
+            int window = f.config().window();
+            if (table.rows() < window) {
+                throw ApiException.invalidInput("field 'csv' has " + table.rows() + " rows after its header; the model reads the last "
+                        + window + " (its window)");
+            }
+            horizon = f.predictNext(f.schema().encode(table));
+        } catch (DataException e) {
+            throw ApiException.invalidInput(e.getMessage());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("target", f.schema().target().name());
+        out.put("horizon", horizon);
+        return out;
     }
 
     static List<Object> completions(List<TextStreamingModel.Completion> found) {
@@ -198,6 +265,18 @@ final class ModelRoutes {
                 d.put("vocabularySize", vocabularies.getOrDefault("words", 0));
                 d.put("tags", t.tags().tokens());
                 routes.add("tag");
+            }
+            case Forecaster f -> {
+                d.put("window", f.config().window());
+                d.put("horizon", f.config().horizon());
+                d.put("target", f.schema().target().name());
+                List<String> columns = new ArrayList<>();
+                columns.add(f.schema().target().name());
+                for (SeriesSchema.Column c : f.schema().features()) {
+                    columns.add(c.name());
+                }
+                d.put("columns", columns);
+                routes.add("forecast");
             }
             case Seq2SeqModel m -> {
                 d.put("vocabularySize", m.sourceVocabulary().size());

@@ -1,6 +1,8 @@
 package dev.rnn.serve;
 
 import dev.rnn.models.tasks.TaskModel;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Duration;
@@ -12,9 +14,10 @@ import java.util.regex.Pattern;
 
 /**
  * An HTTP service over task models opened with {@code ModelFiles}: JSON routes to classify, tag,
- * translate and complete text, language-model streams kept between requests, health checks, and a
- * web page at {@code /} that calls them as one types ({@code docs/serving.md} lists them with
- * examples). Runs on Helidon SE's web server, one virtual thread per request.
+ * translate, complete and forecast, language-model streams kept between requests (with server-sent
+ * events for generation), health checks and Prometheus metrics at {@code /metrics}, in a registry of
+ * this server's own, and a web page at {@code /} that calls them as one types ({@code docs/serving.md}
+ * lists the routes with examples). Runs on Helidon SE's web server, one virtual thread per request.
  *
  * <pre>{@code
  * try (RnnServer server = RnnServer.builder().model("lm", ModelFiles.open(Path.of("lm.safetensors"))).port(8080).build().start()) {
@@ -54,9 +57,15 @@ public final class RnnServer implements AutoCloseable {
     private final Map<String, ServedModel> models;
     private final Limits limits;
     private final TextStreams streams;
+    private final ServeMetrics metrics;
     private final WebServer server;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean ready;
+
+    /** Registers {@code body} for {@code method} on {@code path}, whose template labels its latency series. */
+    private void route(HttpRouting.Builder routing, Method method, String path, JsonEndpoint.Body body) {
+        routing.route(method, path, new JsonEndpoint(limits, metrics, path, method.text(), body));
+    }
 
     private RnnServer(Builder b) {
         this.limits = b.limits;
@@ -70,29 +79,41 @@ public final class RnnServer implements AutoCloseable {
             throw e;
         }
         this.streams = new TextStreams(limits.maxStreams(), limits.streamIdleTimeout().toNanos(), b.clock);
+        this.metrics = new ServeMetrics(streams);
+        for (ServedModel served : models.values()) {
+            if (served.isLanguageModel()) {
+                metrics.batcher(served.name(), served.text("metrics").batcher());   // its batches and queue on /metrics
+            }
+        }
         ModelRoutes modelRoutes = new ModelRoutes(models, limits);
-        StreamRoutes streamRoutes = new StreamRoutes(modelRoutes, streams, limits);
+        StreamRoutes streamRoutes = new StreamRoutes(modelRoutes, streams, limits, metrics);
         PageRoutes page = new PageRoutes();
         HttpRouting.Builder routing = HttpRouting.builder()
-                .get("/", page::index)
-                .get("/page/{file}", page::file)
-                .get("/health/live", JsonEndpoint.of(limits, call -> Map.of("status", "UP")))
-                .get("/health/ready", JsonEndpoint.of(limits, call -> ready
-                        ? Map.of("status", "UP", "models", models.size())
-                        : new JsonEndpoint.Reply(503, Map.of("status", "DOWN"))))
-                .get("/v1/models", JsonEndpoint.of(limits, modelRoutes::list))
-                .post("/v1/models/{name}/classify", JsonEndpoint.of(limits, modelRoutes::classify))
-                .post("/v1/models/{name}/tag", JsonEndpoint.of(limits, modelRoutes::tag))
-                .post("/v1/models/{name}/translate", JsonEndpoint.of(limits, modelRoutes::translate))
-                .post("/v1/models/{name}/complete", JsonEndpoint.of(limits, modelRoutes::complete))
-                .post("/v1/models/{name}/streams", JsonEndpoint.of(limits, streamRoutes::open))
-                .post("/v1/streams/{id}/append", JsonEndpoint.of(limits, streamRoutes::append))
-                .get("/v1/streams/{id}/state", JsonEndpoint.of(limits, streamRoutes::state))
-                .put("/v1/streams/{id}/state", JsonEndpoint.of(limits, streamRoutes::restore))
-                .delete("/v1/streams/{id}", JsonEndpoint.of(limits, streamRoutes::delete))
-                .any(JsonEndpoint.of(limits, call -> {
-                    throw ApiException.notFound("no such route; docs/serving.md lists the routes");
-                }));
+                .get("/", page::index)             // static files: not timed with the API's routes
+                .get("/page/{file}", page::file);
+        route(routing, Method.GET, "/health/live", call -> Map.of("status", "UP"));
+        route(routing, Method.GET, "/health/ready", call -> ready
+                ? Map.of("status", "UP", "models", models.size())
+                : new JsonEndpoint.Reply(503, Map.of("status", "DOWN")));
+        route(routing, Method.GET, "/metrics", call -> (JsonEndpoint.Sent) response -> {
+            response.header(HeaderNames.CONTENT_TYPE, metrics.contentType());
+            response.send(metrics.scrape());
+        });
+        route(routing, Method.GET, "/v1/models", modelRoutes::list);
+        route(routing, Method.POST, "/v1/models/{name}/classify", modelRoutes::classify);
+        route(routing, Method.POST, "/v1/models/{name}/tag", modelRoutes::tag);
+        route(routing, Method.POST, "/v1/models/{name}/translate", modelRoutes::translate);
+        route(routing, Method.POST, "/v1/models/{name}/complete", modelRoutes::complete);
+        route(routing, Method.POST, "/v1/models/{name}/forecast", modelRoutes::forecast);
+        route(routing, Method.POST, "/v1/models/{name}/streams", streamRoutes::open);
+        route(routing, Method.POST, "/v1/streams/{id}/append", streamRoutes::append);
+        route(routing, Method.POST, "/v1/streams/{id}/generate", streamRoutes::generate);
+        route(routing, Method.GET, "/v1/streams/{id}/state", streamRoutes::state);
+        route(routing, Method.PUT, "/v1/streams/{id}/state", streamRoutes::restore);
+        route(routing, Method.DELETE, "/v1/streams/{id}", streamRoutes::delete);
+        routing.any(new JsonEndpoint(limits, metrics, "unmatched", null, call -> {
+            throw ApiException.notFound(ApiException.Reason.UNKNOWN_ROUTE, "no such route; docs/serving.md lists the routes");
+        }));
         this.server = WebServer.builder()
                 .host(b.host)
                 .port(b.port)
@@ -125,6 +146,11 @@ public final class RnnServer implements AutoCloseable {
 
     public Limits limits() {
         return limits;
+    }
+
+    /** This server's metrics (tests and the batched streams register with it). */
+    ServeMetrics metrics() {
+        return metrics;
     }
 
     /** Open language-model streams. */

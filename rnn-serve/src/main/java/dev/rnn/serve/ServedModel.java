@@ -43,7 +43,7 @@ final class ServedModel implements AutoCloseable {
     /** The model as a {@code type}, or a 400 naming both tasks when it is another kind. */
     <T extends TaskModel> T as(Class<T> type, String taskNeeded, String route) {
         if (!type.isInstance(model)) {
-            throw ApiException.badRequest("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
+            throw ApiException.wrongTask("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
                     + taskNeeded + " model");
         }
         return type.cast(model);
@@ -52,7 +52,7 @@ final class ServedModel implements AutoCloseable {
     /** The language model's text form, or a 400 when this is not a character language model. */
     TextStreamingModel text(String route) {
         if (text == null) {
-            throw ApiException.badRequest("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
+            throw ApiException.wrongTask("model '" + name + "' is a " + model.task() + " model; " + route + " needs a "
                     + CharLanguageModel.TASK + " model");
         }
         return text;

@@ -2,6 +2,8 @@ package dev.rnn.serve;
 
 import dev.rnn.models.streaming.TextStream;
 import dev.rnn.models.streaming.TextStreamingModel;
+import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.sse.SseSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
@@ -11,7 +13,8 @@ import java.util.Map;
 
 /**
  * The routes on language-model streams kept between requests: open (with an optional prefix),
- * append and read the next-character top-k, save and restore the state, delete.
+ * append and read the next-character top-k, generate (server-sent events), save and restore the
+ * state, delete.
  *
  * <p>A state travels as base64 of its {@link TextStream#stateSize()} floats, little-endian IEEE 754
  * binary32: exact, NaN included (a stream with nothing appended has NaN logits), which JSON numbers
@@ -22,11 +25,13 @@ final class StreamRoutes {
     private final ModelRoutes models;
     private final TextStreams streams;
     private final RnnServer.Limits limits;
+    private final ServeMetrics metrics;
 
-    StreamRoutes(ModelRoutes models, TextStreams streams, RnnServer.Limits limits) {
+    StreamRoutes(ModelRoutes models, TextStreams streams, RnnServer.Limits limits, ServeMetrics metrics) {
         this.models = models;
         this.streams = streams;
         this.limits = limits;
+        this.metrics = metrics;
     }
 
     /** POST /v1/models/{name}/streams {"prefix"?, "top"?}: 201 with the new stream's id (and the top-k after the prefix). */
@@ -80,6 +85,69 @@ final class StreamRoutes {
             out.put("completions", ModelRoutes.completions(found.subList(0, Math.min(k, found.size()))));
             return out;
         });
+    }
+
+    /**
+     * POST /v1/streams/{id}/generate {"length"?, sampling fields}: draws characters one at a time,
+     * appending each to the stream, and sends each as a server-sent event as soon as it is drawn:
+     * {@code data: {"character": "a", "probability": 0.41}}, then {@code event: done} with the text and
+     * the seed. Every check (fields, stream, something appended) is made before the first event, so a
+     * refusal is a JSON 4xx; a client that leaves stops the generation at its next event, the stream
+     * keeping what was drawn until then.
+     */
+    Object generate(JsonEndpoint.Call call) {
+        String id = call.pathParameter("id");
+        JsonRequest json = call.json().allow("length", "temperature", "topK", "topP", "seed");
+        int length = json.integer("length", Math.min(100, limits.maxCompletionLength()), 1, limits.maxCompletionLength());
+        return (JsonEndpoint.Sent) response -> streams.use(id, e -> {
+            Generation.Options options = Generation.Options.of(json, e.stream.model().size());
+            float[] probabilities = new float[e.stream.model().size()];
+            e.stream.nextProbabilities(probabilities);   // a 409 here, before any event, when nothing was appended
+            StringBuilder text = new StringBuilder(length);
+            boolean disconnected = false;
+            SseSink sink = response.sink(SseSink.TYPE);
+            try {
+                Generation.run(e.stream, options.sampler(), length, probabilities, (cp, p) -> {
+                    text.appendCodePoint(cp);
+                    emit(sink, SseEvent.create(json(Map.of("character", Character.toString(cp), "probability", p))));
+                });
+                emit(sink, SseEvent.builder().name("done").data(json(Map.of("text", text.toString(),
+                        "length", text.codePointCount(0, text.length()), "seed", options.seed()))).build());
+            } catch (ClientGone gone) {
+                disconnected = true;
+            } finally {
+                metrics.generated(text.codePointCount(0, text.length()), disconnected);
+                try {
+                    sink.close();
+                } catch (RuntimeException alreadyGone) {
+                    // the connection is closed: nothing left to end
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The client closed the connection of a server-sent event stream. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    private static void emit(SseSink sink, SseEvent event) {
+        try {
+            sink.emit(event);
+        } catch (RuntimeException e) {   // Helidon's writer fails with an unchecked exception of its own on a closed socket
+            throw new ClientGone(e);
+        }
+    }
+
+    private static String json(Object value) {
+        try {
+            return JsonEndpoint.MAPPER.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an event could not be written as JSON", e);
+        }
     }
 
     /** GET /v1/streams/{id}/state. */

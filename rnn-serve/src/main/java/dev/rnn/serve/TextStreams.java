@@ -62,6 +62,7 @@ final class TextStreams implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final LinkedHashMap<String, Entry> byId = new LinkedHashMap<>(16, 0.75f, true);   // access order: eldest = least recently used
     private boolean closed;
+    private long closedIdle, closedLeastRecent;   // evictions so far, for monitoring; guarded by lock
 
     TextStreams(int maxStreams, long idleNanos, LongSupplier clock) {
         this.maxStreams = maxStreams;
@@ -85,13 +86,14 @@ final class TextStreams implements AutoCloseable {
         try {
             if (closed) {
                 stream.close();
-                throw new ApiException(503, "the service is shutting down");
+                throw new ApiException(503, ApiException.Reason.UNAVAILABLE, "the service is shutting down");
             }
             expire(gone);
             while (byId.size() >= maxStreams) {
                 Iterator<Entry> eldest = byId.values().iterator();
                 gone.add(eldest.next());
                 eldest.remove();
+                closedLeastRecent++;
             }
             byId.put(id, entry);
         } finally {
@@ -154,6 +156,26 @@ final class TextStreams implements AutoCloseable {
         }
     }
 
+    /** Streams closed so far for being idle longer than the timeout. */
+    long closedIdle() {
+        lock.lock();
+        try {
+            return closedIdle;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Streams closed so far as the least recently used, to make room for a new one. */
+    long closedLeastRecent() {
+        lock.lock();
+        try {
+            return closedLeastRecent;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Closes every stream; opening one afterwards is refused. */
     @Override
     public void close() {
@@ -179,6 +201,7 @@ final class TextStreams implements AutoCloseable {
             }
             gone.add(e);
             it.remove();
+            closedIdle++;
         }
     }
 
@@ -195,7 +218,7 @@ final class TextStreams implements AutoCloseable {
     }
 
     private ApiException unknown(String id) {
-        return ApiException.notFound("no stream '" + id + "' (never opened, deleted, idle for more than "
+        return ApiException.notFound(ApiException.Reason.UNKNOWN_STREAM, "no stream '" + id + "' (never opened, deleted, idle for more than "
                 + idleNanos / 1_000_000_000L + " s, or closed as the least recently used of " + maxStreams + ")");
     }
 }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rnn.models.streaming.TextStream;
 import dev.rnn.models.streaming.TextStreamingModel;
+import dev.rnn.models.series.CsvTable;
 import dev.rnn.models.tasks.CharLanguageModel;
+import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.SentenceClassifier;
 import dev.rnn.models.tasks.SequenceTagger;
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RnnServerTest {
 
-    static final RnnServer.Limits LIMITS = new RnnServer.Limits(4096, 200, 4, 30, 3, Duration.ofMinutes(1));
+    static final RnnServer.Limits LIMITS = new RnnServer.Limits(4096, 1000, 4, 30, 3, Duration.ofMinutes(1));
 
+    ServedModels.Opened opened;
     Path dir;
     Map<String, TaskModel> models;
     final AtomicLong clock = new AtomicLong();
@@ -40,8 +43,9 @@ class RnnServerTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("rnn-serve-test");
-        models = ServedModels.openAll(dir);
+        opened = ServedModels.Opened.create("rnn-serve-test");
+        dir = opened.dir();
+        models = opened.models();
         server = RnnServer.builder().models(models).limits(LIMITS).clock(clock::get).build().start();
         http = new Http(server.port());
         // the server's form: batched, whose bits do not depend on the batches (so not on workers or maxBatch)
@@ -53,15 +57,7 @@ class RnnServerTest {
         http.close();
         server.close();
         lm.close();
-        for (TaskModel m : models.values()) {
-            m.close();
-        }
-        try (var files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(dir);
+        opened.close();
     }
 
     @Test
@@ -69,7 +65,7 @@ class RnnServerTest {
         Http.Answer a = http.get("/v1/models");
         assertEquals(200, a.status(), a.body());
         JsonNode list = a.json().get("models");
-        assertEquals(4, list.size());
+        assertEquals(5, list.size());
         CharLanguageModel charLm = (CharLanguageModel) models.get("lm");
         JsonNode first = list.get(0);
         assertEquals("lm", first.get("name").asText());
@@ -85,6 +81,89 @@ class RnnServerTest {
         assertEquals(((SentenceClassifier) models.get("sentiment")).labels().tokens(), strings(list.get(1).get("labels")));
         assertEquals(((SequenceTagger) models.get("tagger")).tags().tokens(), strings(list.get(2).get("tags")));
         assertEquals(((Seq2SeqModel) models.get("reverse")).sourceVocabulary().size(), list.get(3).get("vocabularySize").asInt());
+        JsonNode load = list.get(4);
+        assertEquals("forecaster", load.get("task").asText());
+        assertEquals(ServedModels.FORECAST_WINDOW, load.get("window").asInt());
+        assertEquals(3, load.get("horizon").asInt());
+        assertEquals(List.of("load", "temperature", "weather"), strings(load.get("columns")));
+        assertEquals(List.of("forecast"), strings(load.get("routes")));
+    }
+
+    @Test
+    void forecastsAsTheLibraryDoes() throws Exception {
+        Forecaster f = (Forecaster) models.get("load");
+        for (int rows : new int[] {ServedModels.FORECAST_WINDOW, ServedModels.FORECAST_WINDOW + 5}) {
+            String csv = ServedModels.hourlyCsv(dir, rows);
+            Http.Answer a = http.post("/v1/models/load/forecast", Map.of("csv", csv));
+            assertEquals(200, a.status(), a.body());
+            Path file = dir.resolve("window.csv");
+            Files.writeString(file, csv);
+            double[] expected = f.predictNext(f.schema().encode(CsvTable.read(file)));
+            Files.delete(file);
+            assertEquals("load", a.json().get("target").asText());
+            assertEquals(expected.length, a.json().get("horizon").size());
+            for (int h = 0; h < expected.length; h++) {
+                assertEquals(expected[h], a.json().get("horizon").get(h).asDouble());
+            }
+        }
+    }
+
+    @Test
+    void aBadForecastWindowIsA400NamingTheLineOrColumn() throws Exception {
+        String csv = ServedModels.hourlyCsv(dir, ServedModels.FORECAST_WINDOW);
+        String[] lines = csv.split("\n");
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put(csv.replace(lines[3], lines[3] + ",1"), "csv:4: expected 4 fields as in the header, found 5");
+        bad.put(csv.replace(lines[2], lines[2].replaceFirst(",[^,]+,", ",lots,")), "csv:3: the target column 'load' holds 'lots', not a number");
+        bad.put(csv.replace(lines[5], lines[5].replaceFirst(",([^,]+),([^,]+)$", ",$1,warm").replaceFirst("(,[^,]+,)[^,]+(,[^,]+)$", "$1warm$2")),
+                "csv:6: column 'temperature' holds 'warm'");
+        bad.put(csv.replace("temperature", "temp"), "no column 'temperature'");
+        bad.put(ServedModels.hourlyCsv(dir, ServedModels.FORECAST_WINDOW - 1), "has " + (ServedModels.FORECAST_WINDOW - 1) + " rows");
+        bad.put(csv.replace(lines[4], lines[4].replaceFirst(",([^,]+),([^,]+),", ",NA,$2,")), "csv:5: a missing value");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            Http.Answer a = http.post("/v1/models/load/forecast", Map.of("csv", e.getKey()));
+            assertEquals(400, a.status(), e.getKey() + " -> " + a.body());
+            assertTrue(a.json().get("error").asText().contains(e.getValue()), e.getValue() + " in " + a.body());
+        }
+    }
+
+    @Test
+    void sampledCompletionsRepeatWithTheirSeedAndFollowTheLibrary() throws Exception {
+        Map<String, Object> ask = Map.of("prefix", "the c", "k", 3, "length", 9, "temperature", 0.8, "topK", 5, "topP", 0.9, "seed", 42);
+        Http.Answer a = http.post("/v1/models/lm/complete", ask);
+        assertEquals(200, a.status(), a.body());
+        assertEquals(a.json(), http.post("/v1/models/lm/complete", ask).json(), "the same seed, the same continuations");
+        assertEquals(42, a.json().get("seed").asLong());
+        // the library, drawing three continuations in turn with one sampler from copies of the prefix's state
+        dev.rnn.models.decoding.Sampler sampler = new dev.rnn.models.decoding.Sampler(0.8, 5, 0.9, 42);
+        JsonNode got = a.json().get("continuations");
+        assertEquals(3, got.size());
+        try (TextStream prefix = lm.newStream(); TextStream s = lm.newStream()) {
+            prefix.append("the c");
+            for (int i = 0; i < 3; i++) {
+                s.copyStateFrom(prefix);
+                double logP = 0;
+                StringBuilder text = new StringBuilder();
+                for (int j = 0; j < 9; j++) {
+                    float[] p = s.nextDistribution();
+                    int cp = s.appendNext(sampler);
+                    logP += Math.log(p[lm.id(cp)]);
+                    text.appendCodePoint(cp);
+                }
+                assertEquals(text.toString(), got.get(i).get("text").asText());
+                assertEquals(logP, got.get(i).get("logProbability").asDouble(), 1e-9);
+            }
+        }
+        Http.Answer unseeded = http.post("/v1/models/lm/complete", Map.of("prefix", "the c", "temperature", 1.5));
+        assertEquals(200, unseeded.status(), unseeded.body());
+        assertTrue(unseeded.json().get("seed").isIntegralNumber(), "the seed drawn is reported, so the answer can be repeated");
+        Http.Answer both = http.post("/v1/models/lm/complete", Map.of("prefix", "the c", "beam", 3, "temperature", 1));
+        assertEquals(400, both.status(), both.body());
+        for (String field : List.of("\"temperature\":-0.1", "\"temperature\":11", "\"topP\":0", "\"topP\":1.5", "\"topK\":-1",
+                "\"topK\":1000", "\"seed\":1.5", "\"seed\":\"1\"")) {
+            Http.Answer refused = http.post("/v1/models/lm/complete", "{\"prefix\":\"the\"," + field + "}");
+            assertEquals(400, refused.status(), field + " -> " + refused.body());
+        }
     }
 
     @Test

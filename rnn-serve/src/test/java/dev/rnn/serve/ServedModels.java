@@ -3,8 +3,13 @@ package dev.rnn.serve;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.io.SafetensorsWriter;
+import dev.rnn.models.series.CsvTable;
+import dev.rnn.models.series.SeriesSchema;
+import dev.rnn.models.series.SyntheticSeries;
+import dev.rnn.models.series.TargetTransform;
 import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.tasks.CharLanguageModelTraining;
+import dev.rnn.models.tasks.Forecaster;
 import dev.rnn.models.tasks.ModelFiles;
 import dev.rnn.models.tasks.Seq2SeqModel;
 import dev.rnn.models.tasks.Seq2SeqTraining;
@@ -21,6 +26,7 @@ import dev.rnn.models.text.Vocabulary;
 import dev.rnn.models.training.Trainer;
 import dev.rnn.models.training.TrainingSettings;
 import dev.rnn.models.training.TrainingTask;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +47,32 @@ final class ServedModels {
     private ServedModels() {
     }
 
-    /** lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq), opened from files in {@code dir}. */
+    /** The models of {@link #openAll} in a temporary folder of their own: closing closes them and deletes the folder. */
+    record Opened(Path dir, Map<String, TaskModel> models) implements AutoCloseable {
+
+        static Opened create(String prefix) throws Exception {
+            Path dir = Files.createTempDirectory(prefix);
+            return new Opened(dir, openAll(dir));
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            for (TaskModel m : models.values()) {
+                m.close();
+            }
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    /**
+     * lm (char-lm), sentiment (sentence-classifier), tagger (sequence-tagger), reverse (seq2seq) and load
+     * (forecaster, over {@code hourly.csv} in {@code dir}), opened from files in {@code dir}.
+     */
     static Map<String, TaskModel> openAll(Path dir) throws Exception {
         Kernels k = Kernels.preferred();
         Map<String, TaskModel> out = new LinkedHashMap<>();
@@ -60,7 +91,26 @@ final class ServedModels {
                 false, false, Seq2SeqModel.Tokens.CHARS, 0, 12), reversals(), 4)) {
             out.put("reverse", reopen(dir, "reverse", m.metadata(), m.parameters()));
         }
+        Path series = SyntheticSeries.hourly(dir.resolve("hourly.csv"), 120, 7);
+        SeriesSchema schema = SeriesSchema.fit(CsvTable.read(series), "load", TargetTransform.NONE, List.of("temperature", "weather"), 100);
+        try (Forecaster f = Forecaster.create(k, new Forecaster.Config(CellKind.LSTM, 6, 1, FORECAST_WINDOW, 3, 0, true, Forecaster.Loss.MSE),
+                schema, 0.2, 6)) {
+            out.put("load", reopen(dir, "load", f.metadata(), f.parameters()));
+        }
         return out;
+    }
+
+    /** The forecaster's window: rows of the CSV it reads. */
+    static final int FORECAST_WINDOW = 8;
+
+    /** The last {@code rows} rows of the hourly series the forecaster was fitted on, with the header, as a CSV text. */
+    static String hourlyCsv(Path dir, int rows) throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve("hourly.csv"));
+        StringBuilder csv = new StringBuilder(lines.get(0)).append('\n');
+        for (String line : lines.subList(lines.size() - rows, lines.size())) {
+            csv.append(line.replace("NA", "50.0").replace(",,", ",15.0,")).append('\n');   // complete rows: a forecast reads no gaps
+        }
+        return csv.toString();
     }
 
     private static TaskModel reopen(Path dir, String name, Map<String, String> metadata, dev.rnn.models.training.ParameterSet p)

@@ -34,7 +34,18 @@ public final class CsvTable {
 
     /** Reads {@code file}; a missing header, a duplicate or empty column name, or a ragged row is an error naming the line. */
     public static CsvTable read(Path file) {
-        List<String> text = TextFiles.lines(file);
+        return parse(file, TextFiles.lines(file));
+    }
+
+    /**
+     * Parses a CSV held in memory (a request's body, say), as {@link #read} parses a file; errors name
+     * {@code source} where they would name the file, with line numbers counted from 1 at the text's start.
+     */
+    public static CsvTable parse(Path source, String csv) {
+        return parse(source, TextFiles.lines(csv));
+    }
+
+    private static CsvTable parse(Path file, List<String> text) {
         int first = 0;
         while (first < text.size() && text.get(first).isBlank()) {
             first++;

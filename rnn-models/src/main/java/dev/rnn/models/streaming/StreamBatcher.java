@@ -55,6 +55,7 @@ public final class StreamBatcher implements AutoCloseable {
     private final AtomicIntegerArray idle;   // 1 while worker i is parked, or about to park, on an empty queue
     private final AtomicInteger running;
     private final LongAdder batchesRun = new LongAdder();   // for monitoring: steps run / batches run = mean batch
+    private final LongAdder stepsRun = new LongAdder();     // for monitoring: one add per batch, so counting costs nothing per step
     private final LongAdder batchNanos = new LongAdder();   // for monitoring: time in batch steps / batches run = mean batch time
     // a step that finds the batcher idle runs on its caller, in this batch of one (any thread, one at a
     // time: taken and freed through callerBatchState, closed by close()); null when maxWait asks for batches
@@ -213,6 +214,21 @@ public final class StreamBatcher implements AutoCloseable {
     /** Batch steps the workers have run so far (failed ones included); any thread may read it. */
     public long batchesRun() {
         return batchesRun.sum();
+    }
+
+    /** Stream steps run so far in all batches (failed ones included): over {@link #batchesRun()}, the mean batch size. Any thread may read it. */
+    public long stepsRun() {
+        return stepsRun.sum();
+    }
+
+    /** Steps submitted and not yet taken by a worker: the queue's depth at this moment. Any thread may read it. */
+    public int pendingSteps() {
+        return pending.size();
+    }
+
+    /** Steps in the batch run last (0 before the first); any thread may read it. */
+    public int lastBatchSize() {
+        return lastBatch;
     }
 
     /**
@@ -442,6 +458,7 @@ public final class StreamBatcher implements AutoCloseable {
                 }
                 batchNanos.add(System.nanoTime() - t0);
                 batchesRun.increment();
+                stepsRun.add(n);
                 lastBatch = n;
                 // every step taken is completed, whatever happened, so that no caller waits forever
                 RuntimeException given = failure == null ? null
@@ -753,6 +770,7 @@ public final class StreamBatcher implements AutoCloseable {
                 callerOut[0] = null;
                 batchNanos.add(System.nanoTime() - t0);
                 batchesRun.increment();
+                stepsRun.increment();
                 lastBatch = 1;
                 callerBatchState.set(CALLER_BATCH_FREE);
                 waiter = null;

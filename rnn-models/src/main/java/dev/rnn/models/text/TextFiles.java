@@ -49,7 +49,11 @@ public final class TextFiles {
 
     /** The file's lines (without terminators, a trailing CR removed); the file must not be empty. */
     public static List<String> lines(Path file) {
-        String text = read(file);
+        return lines(read(file));
+    }
+
+    /** The lines of {@code text} (without terminators, a trailing CR removed). */
+    public static List<String> lines(String text) {
         List<String> lines = new ArrayList<>();
         int start = 0;
         while (start < text.length()) {

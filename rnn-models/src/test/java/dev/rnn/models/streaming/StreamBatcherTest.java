@@ -112,6 +112,16 @@ class StreamBatcherTest {
                 if (!errors.isEmpty()) {
                     throw new AssertionError("a stream failed", errors.get(0));
                 }
+                // the monitoring counters account for every step once
+                long steps = 0;
+                for (BatchFixture.Inputs in : inputs) {
+                    steps += in.length();
+                }
+                assertEquals(steps, batcher.stepsRun());
+                assertTrue(batcher.batchesRun() >= (steps + maxBatch - 1) / maxBatch && batcher.batchesRun() <= steps,
+                        batcher.batchesRun() + " batches for " + steps + " steps of at most " + maxBatch);
+                assertTrue(batcher.lastBatchSize() >= 1 && batcher.lastBatchSize() <= maxBatch);
+                assertEquals(0, batcher.pendingSteps());
             }
             for (int s = 0; s < streams; s++) {
                 for (int t = 0; t < expected.get(s).length; t++) {
