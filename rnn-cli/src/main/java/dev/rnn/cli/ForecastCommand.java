@@ -58,10 +58,10 @@ final class ForecastCommand implements Runnable {
         String target;
         @Option(names = "--features", split = ",", paramLabel = "COL", description = "other columns used as inputs (the target's own past always is)")
         List<String> features = List.of();
-        @Option(names = "--transform", defaultValue = "none", paramLabel = "T", description = "the target's transform before"
+        @Option(names = "--transform", defaultValue = "none", paramLabel = "T", converter = TransformConverter.class, description = "the target's transform before"
                 + " standardization: none, sqrt (counts, whose noise grows with their level) or log1p (multiplicative noise);"
                 + " forecasts are turned back as expected values (default: ${DEFAULT-VALUE})")
-        String transform;
+        TargetTransform transform;
         @Option(names = "--window", defaultValue = "30", paramLabel = "W", description = "past rows the model reads (default: ${DEFAULT-VALUE})")
         int window;
         @Option(names = "--horizon", defaultValue = "1", paramLabel = "H", description = "rows ahead to predict: the model outputs rows 1..H (default: ${DEFAULT-VALUE})")
@@ -100,7 +100,7 @@ final class ForecastCommand implements Runnable {
             }
             CsvTable table = CsvTable.read(csv);
             int split = ForecastWindows.splitRow(table.rows(), testFraction);
-            SeriesSchema schema = SeriesSchema.fit(table, target, TargetTransform.parse(transform), features, split);
+            SeriesSchema schema = SeriesSchema.fit(table, target, transform, features, split);
             EncodedSeries series = schema.encode(table);
             ForecastWindows windows = ForecastWindows.split(series, window, horizon, split, 0.1);
             Forecaster.Config config = new Forecaster.Config(CellNames.parse(cell), hidden, layers, window, horizon, dropout,
@@ -216,6 +216,18 @@ final class ForecastCommand implements Runnable {
             SyntheticSeries.hourly(out, hours, seed);
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: %,d hourly rows (time, load, temperature, weather)%n", out, hours);
             return 0;
+        }
+    }
+
+    /** A transform name the model does not know is a usage error, naming the ones it does. */
+    static final class TransformConverter implements picocli.CommandLine.ITypeConverter<TargetTransform> {
+        @Override
+        public TargetTransform convert(String value) {
+            try {
+                return TargetTransform.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -40,6 +40,9 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
+    @Option(names = "--no-warm-up", description = "answer at once, cold: without it the language models are warmed up first"
+            + " (seconds; readiness is DOWN until then), so that the first requests are not many times slower than the rest")
+    boolean noWarmUp;
     @Option(names = "--max-body-bytes", defaultValue = "1048576", paramLabel = "N",
             description = "largest request body; a larger one is refused from its Content-Length (default: ${DEFAULT-VALUE})")
     int maxBodyBytes;
@@ -110,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<TaskModel> opened = new ArrayList<>();
         try {
-            RnnServer.Builder builder = RnnServer.builder().host(host).port(port).limits(limits());
+            RnnServer.Builder builder = RnnServer.builder().host(host).port(port).limits(limits()).warmUp(!noWarmUp);
             for (Map.Entry<String, Path> e : files.entrySet()) {
                 TaskModel model = ModelFiles.open(e.getValue());   // a bad file is a SafetensorsException naming it
                 opened.add(model);

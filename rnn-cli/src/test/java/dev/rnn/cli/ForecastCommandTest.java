@@ -93,8 +93,9 @@ class ForecastCommandTest {
         Path negative = Files.writeString(dir.resolve("negative.csv"), "t,y\n1,2\n2,-3\n3,4\n");
         failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "sqrt", "--model",
                 model.toString()), negative + ":3: the target column 'y' holds -3, but the sqrt transform needs values ≥ 0");
-        failsWith(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "box-cox", "--model",
-                model.toString()), "transform must be none, sqrt or log1p, found 'box-cox'");
+        CliRun.usageError(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--transform", "box-cox", "--model",
+                model.toString()), "Invalid value for option '--transform': transform must be none, sqrt or log1p, found 'box-cox'",
+                "rnn forecast train");
         CliRun.usageError(CliRun.of("forecast", "train", "--csv", negative.toString(), "--target", "y", "--selection", "last", "--model",
                 model.toString()), "--selection must be one-se or best, found 'last'", "rnn forecast train");
         Path shortCsv = SyntheticSeries.autoregressive(dir.resolve("short.csv"), 25, 0.5, 0, 1);

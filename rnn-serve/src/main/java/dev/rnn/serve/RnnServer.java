@@ -60,6 +60,7 @@ public final class RnnServer implements AutoCloseable {
     private final ServeMetrics metrics;
     private final WebServer server;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final boolean warmUp;
     private volatile boolean ready;
 
     /** Registers {@code body} for {@code method} on {@code path}, whose template labels its latency series. */
@@ -69,6 +70,7 @@ public final class RnnServer implements AutoCloseable {
 
     private RnnServer(Builder b) {
         this.limits = b.limits;
+        this.warmUp = b.warmUp;
         this.models = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, TaskModel> e : b.models.entrySet()) {
@@ -127,13 +129,24 @@ public final class RnnServer implements AutoCloseable {
         return new Builder();
     }
 
-    /** Starts listening; returns this server. */
+    /**
+     * Starts listening; returns this server. With {@link Builder#warmUp} it then warms every language
+     * model ({@link dev.rnn.models.streaming.StreamingModel#warmUp(int)} up to the batcher's largest
+     * batch) before readiness turns UP: requests are answered meanwhile, only slower.
+     */
     public RnnServer start() {
         try {
             server.start();
         } catch (RuntimeException e) {   // the port taken, the host unknown: free what the server built
             close();
             throw e;
+        }
+        if (warmUp) {
+            for (ServedModel served : models.values()) {
+                if (served.isLanguageModel()) {
+                    served.text("warm-up").streamingModel().warmUp(ServedModel.MAX_BATCH);
+                }
+            }
         }
         ready = true;
         return this;
@@ -190,6 +203,7 @@ public final class RnnServer implements AutoCloseable {
         private Limits limits = Limits.defaults();
         private Duration shutdownGracePeriod = Duration.ofSeconds(10);
         private LongSupplier clock = System::nanoTime;
+        private boolean warmUp;
 
         private Builder() {
         }
@@ -230,6 +244,16 @@ public final class RnnServer implements AutoCloseable {
 
         public Builder limits(Limits limits) {
             this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Whether {@link RnnServer#start()} warms the language models before readiness turns UP
+         * (default false): without it, a cold JVM's first answers take seconds, its first thousands of
+         * steps many times the steady time. It costs seconds of CPU per model at start.
+         */
+        public Builder warmUp(boolean warmUp) {
+            this.warmUp = warmUp;
             return this;
         }
 

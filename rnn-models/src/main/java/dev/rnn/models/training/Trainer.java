@@ -93,6 +93,9 @@ public final class Trainer {
         if (!params.frozen().isEmpty()) {
             metadata.put("training.frozen", String.join(",", params.frozen()));   // a resumed run must freeze the same
         }
+        if (optimizers instanceof OptimizerSpec spec) {
+            metadata.put("training.optimizer", spec.toString());   // and update the same way: its state is that optimizer's
+        }
         Run run = new Run(sink, params, metadata);
         try (Arena arena = Arena.ofShared()) {
             Optimizer optimizer = optimizers.create(kernels, arena, params.trainableValues(), params.trainableGradients(),

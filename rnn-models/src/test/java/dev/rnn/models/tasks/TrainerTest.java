@@ -142,6 +142,20 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void resumingWithAnotherOptimizerIsRefusedNamingIt() throws IOException {
+        Path model = dir.resolve("o.safetensors");
+        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+            new Trainer(Kernels.preferred(), t, settings(1, TrainingSettings.NonFinitePolicy.STOP), null).run(model, false);
+        }
+        try (CharLanguageModel lm = model(); CharLanguageModelTraining t = task(lm)) {
+            TrainingSettings sgd = new TrainingSettings("sgd", 5e-3, 1, 2, 0, 7, 0.5, TrainingSettings.NonFinitePolicy.STOP);
+            TrainingException e = assertThrows(TrainingException.class, () -> new Trainer(Kernels.preferred(), t, sgd, null).run(model, true));
+            assertTrue(e.getMessage().contains("made by a different run (training.optimizer was 'Adam["), e.getMessage());
+            assertTrue(e.getMessage().contains("now 'Sgd[momentum=0.9, nesterov=false]'"), e.getMessage());
+        }
+    }
+
     /** A task whose gradient turns NaN at one step. */
     private static final class Poisoned implements TrainingTask {
         private final CharLanguageModelTraining inner;
