@@ -93,7 +93,7 @@ abstract class TaskTraining implements TrainingTask {
         return unit;
     }
 
-    /** Plans the epoch's batches from a generator seeded by the run's seed and the epoch, then calls {@link #epochStarted}. */
+    /** Plans the epoch's batches from a generator seeded by the run's seed and the epoch, then calls {@code epochStarted}. */
     @Override
     public void startEpoch(int epoch) {
         if (lengths != null) {
