@@ -48,7 +48,7 @@ class GenerateEventsTest {
         server = RnnServer.builder().models(models).limits(new RnnServer.Limits(4096, 1000, 4, LONG, 10, Duration.ofMinutes(1)))
                 .build().start();
         http = new Http(server.port());
-        lm = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
+        lm = ((CharLanguageModel) models.get("lm")).batchedTextStreaming(PackedMatrix.Format.F32, 1, 8);   // the server's form
     }
 
     @AfterAll

@@ -3,11 +3,6 @@ package dev.rnn.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn.core.PackedMatrix;
-import dev.rnn.models.streaming.StepOutput;
-import dev.rnn.models.streaming.StreamBatcher;
-import dev.rnn.models.streaming.TextStreamingModel;
-import dev.rnn.models.tasks.CharLanguageModel;
 import dev.rnn.models.tasks.TaskModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,23 +94,21 @@ class MetricsTest {
                 - before.value("rnn_stream_evictions_total", "cause", "least_recently_used"));
     }
 
+    /** The language model's streams step through the server's batcher, whose batches, steps and queue are series. */
     @Test
-    void aBatcherShowsItsBatchesStepsAndQueue() throws Exception {
-        try (TextStreamingModel text = ((CharLanguageModel) models.get("lm")).textStreaming(PackedMatrix.Format.F32);
-             StreamBatcher batcher = StreamBatcher.builder(text.streamingModel()).output(StepOutput.LOGITS).build()) {
-            first.metrics().batcher("lm", batcher);
-            float[] out = new float[batcher.outputSize()];
-            try (StreamBatcher.BatchedStream s = batcher.open()) {
-                for (int t = 0; t < 7; t++) {
-                    s.step(t % 3, out);
-                }
-            }
-            Exposition e = scrape(http);
-            assertEquals(7, e.value("rnn_batch_steps_total", "model", "lm"));
-            assertEquals(batcher.batchesRun(), e.value("rnn_batches_total", "model", "lm"));
-            assertEquals(0, e.value("rnn_batch_queue_depth", "model", "lm"));
-            assertEquals(1, e.value("rnn_batch_last_size", "model", "lm"));
-            assertTrue(e.value("rnn_batch_seconds_total", "model", "lm") > 0);
-        }
+    void theBatcherShowsItsBatchesStepsAndQueue() throws Exception {
+        Exposition before = scrape(http);
+        Http.Answer opened = http.post("/v1/models/lm/streams", Map.of());
+        assertEquals(201, opened.status(), opened.body());
+        String id = opened.json().get("id").asText();
+        assertEquals(200, http.post("/v1/streams/" + id + "/append", Map.of("text", "the cat")).status());
+        Exposition after = scrape(http);
+        assertEquals(7, after.value("rnn_batch_steps_total", "model", "lm") - before.value("rnn_batch_steps_total", "model", "lm"),
+                "one step per character appended");
+        double batches = after.value("rnn_batches_total", "model", "lm") - before.value("rnn_batches_total", "model", "lm");
+        assertTrue(batches >= 1 && batches <= 7, "batches run: " + batches);
+        assertEquals(0, after.value("rnn_batch_queue_depth", "model", "lm"));
+        assertEquals(1, after.value("rnn_batch_last_size", "model", "lm"), "a stream alone steps in batches of one");
+        assertTrue(after.value("rnn_batch_seconds_total", "model", "lm") > before.value("rnn_batch_seconds_total", "model", "lm"));
     }
 }
