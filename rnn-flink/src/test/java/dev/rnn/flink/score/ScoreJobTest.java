@@ -29,6 +29,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing goes through Kryo) against what the CLI's code prints for the same input: identical lines, in
  * input order; bad records go to the rejects file with their reasons and do not fail the job.
  */
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)   // a job that never finishes fails the test, not the build's clock
 class ScoreJobTest {
 
     @RegisterExtension
