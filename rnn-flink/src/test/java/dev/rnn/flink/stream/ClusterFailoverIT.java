@@ -1,12 +1,17 @@
 package dev.rnn.flink.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,24 +19,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Exactly-once on a real cluster: a JobManager and two TaskManagers as separate JVMs on 127.0.0.1,
- * started from Flink's entry points with this module's test class path (the job's classes on the
- * cluster's class path, as in a distribution's lib/); the job is submitted through Flink's REST
- * client; once a checkpoint is committed one TaskManager process is killed. The job must restart on
- * the other's slots from the last checkpoint and commit the same lines as a failure-free run.
+ * Exactly-once on a real cluster, with the job submitted as a user submits it: a JobManager and two
+ * TaskManagers as separate JVMs on 127.0.0.1, started from Flink's entry points on Flink's class path
+ * alone (the test class path without any of this project's classes); Flink's command-line client, in a JVM
+ * of its own on the same class path, runs {@code run -m 127.0.0.1:PORT target/rnn-flink-job.jar stream ...},
+ * so the job's classes reach the cluster only in the uploaded jar. The input file is read at 200 events a
+ * second; once a checkpoint has committed output one TaskManager process is killed. The job must restart
+ * on the other's slots from the last checkpoint, the client must report it finished, and the committed
+ * lines must be those of a failure-free run. Needs the package phase's jar, hence a failsafe test.
  */
-class ClusterFailoverTest {
+class ClusterFailoverIT {
+
+    private static final Path JAR = Path.of("target", "rnn-flink-job.jar").toAbsolutePath();
 
     private final List<Process> processes = new ArrayList<>();
 
@@ -46,8 +54,10 @@ class ClusterFailoverTest {
     }
 
     @Test
-    void theJobSurvivesAKilledTaskManagerWithTheSameOutput() throws Exception {
-        Path base = Path.of("target", "cluster-failover-test").toAbsolutePath();
+    void theSubmittedJarSurvivesAKilledTaskManagerWithTheSameOutput() throws Exception {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is built in the package phase");
+        String classPath = flinkClassPath();
+        Path base = Path.of("target", "cluster-failover-it").toAbsolutePath();
         deleteTree(base);
         Path conf = Files.createDirectories(base.resolve("conf"));
         Files.createDirectories(base.resolve("tmp"));
@@ -86,59 +96,119 @@ class ClusterFailoverTest {
                 "heartbeat.interval: 2000",
                 "heartbeat.timeout: 20000",
                 "io.tmp.dirs: " + base.resolve("tmp"),
-                "state.checkpoints.dir: " + base.resolve("checkpoints").toUri(),
+                "blob.storage.directory: " + base.resolve("blobs"),
                 ""));
-        processes.add(start(base, "jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", conf));
+        // what Flink's log4j.properties does for its daemons: INFO into the file named by log.file
+        Files.writeString(conf.resolve("log4j.properties"), String.join("\n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.file.ref = File",
+                "appender.file.type = File",
+                "appender.file.name = File",
+                "appender.file.fileName = ${sys:log.file}",
+                "appender.file.layout.type = PatternLayout",
+                "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1} %m%n",
+                "logger.pekko.name = org.apache.pekko",
+                "logger.pekko.level = WARN",
+                ""));
+        processes.add(start(base, "jobmanager", classPath, conf, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                "--configDir", conf.toString()));
         awaitTaskManagers(restPort, 0, Duration.ofSeconds(90));   // the JobManager first: three JVMs starting at once crowd two cores
-        Process doomed = start(base, "taskmanager-1", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", conf);
+        Process doomed = start(base, "taskmanager-1", classPath, conf, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                "--configDir", conf.toString());
         processes.add(doomed);
-        processes.add(start(base, "taskmanager-2", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", conf));
+        processes.add(start(base, "taskmanager-2", classPath, conf, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                "--configDir", conf.toString()));
         awaitTaskManagers(restPort, 2, Duration.ofSeconds(90));
 
         Path model = TestModels.languageModel(base, 16);
         long count = 2400;
         int keys = 30;
-        Configuration config = StreamJob.configuration("heap", Duration.ofMillis(300), base.resolve("checkpoints"));
-        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, config);
-        env.setParallelism(2);
+        Path input = Files.write(base.resolve("events.tsv"), TestModels.lines(StreamTask.LM, count, keys));
         Path out = base.resolve("out");
-        new StreamPipeline(StreamTask.LM, model.toString(), 1, Duration.ZERO)
-                .apply(StreamJobs.lines(env, StreamTask.LM, count, keys, 200))
-                .writeTo(out.toString());
-        JobClient job = env.executeAsync("exactly-once across a lost TaskManager");
+        // attached, as 'flink run' without -d: the client returns when the job has finished
+        Process client = start(base, "client", classPath, conf, "org.apache.flink.client.cli.CliFrontend",
+                "run", "-m", "127.0.0.1:" + restPort, JAR.toString(),
+                "stream", "--task", "lm", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(),
+                "--parallelism", "2", "--state", "heap", "--checkpoint-interval", "300ms", "--rate", "200",
+                "--restart-attempts", "10");
+        processes.add(client);
 
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (SequentialReference.committedLines(out.resolve("results")).isEmpty()) {
+            assertTrue(client.isAlive(), "the client stopped before any output was committed: " + Files.readString(base.resolve("client.out")));
             assertTrue(System.nanoTime() < deadline, "no checkpoint committed output within 90 s");
             Thread.sleep(100);
         }
         int committedBeforeKill = SequentialReference.committedLines(out.resolve("results")).size();
         doomed.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
-        job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        assertTrue(client.waitFor(3, TimeUnit.MINUTES), "the job did not finish within 3 minutes of the kill");
+        String clientOut = Files.readString(base.resolve("client.out"));
+        assertEquals(0, client.exitValue(), clientOut);
+        assertTrue(clientOut.contains("Job has been submitted with JobID"), clientOut);
 
-        List<String> lines = TestModels.lines(StreamTask.LM, count, keys);
-        Map<String, List<String>> expected = SequentialReference.sorted(SequentialReference.results(StreamTask.LM, model, lines));
+        // the reference steps the lines the file holds (a generated newline event is a line break in it)
+        Map<String, List<String>> expected = SequentialReference.sorted(SequentialReference.results(StreamTask.LM, model,
+                Files.readAllLines(input)));
         assertTrue(committedBeforeKill < expected.values().stream().mapToInt(List::size).sum(),
                 "the TaskManager was killed mid-stream (" + committedBeforeKill + " lines committed then)");
-        assertEquals(null, SequentialReference.difference(expected, SequentialReference.committed(out.resolve("results"))));
+        assertNull(SequentialReference.difference(expected, SequentialReference.committed(out.resolve("results"))));
     }
 
-    /** A Flink process on this JVM's class path and module flags, its output in base/NAME.out and its log in base/NAME.log. */
-    private static Process start(Path base, String name, String mainClass, Path conf) throws IOException {
+    /**
+     * This JVM's class path without the entries that hold classes of this project ({@code dev/rnn/}): Flink, its
+     * dependencies and logging, as in a distribution's lib/ (the test libraries left on it are unused).
+     */
+    private static String flinkClassPath() throws IOException {
+        List<String> kept = new ArrayList<>();
+        List<URL> urls = new ArrayList<>();
+        for (String entry : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(File.pathSeparator)) {
+            if (!entry.isEmpty() && !holdsProjectClasses(Path.of(entry))) {
+                kept.add(entry);
+                urls.add(Path.of(entry).toUri().toURL());
+            }
+        }
+        try (URLClassLoader flink = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+            assertNotNull(flink.getResource("org/apache/flink/runtime/taskexecutor/TaskManagerRunner.class"), "Flink on the cluster's class path");
+            assertNull(flink.getResource("dev/rnn/flink/stream/KeyedInference.class"), "no job classes on the cluster's class path");
+            assertNull(flink.getResource("dev/rnn/models/tasks/TaskModel.class"), "no library classes on the cluster's class path");
+        }
+        return String.join(File.pathSeparator, kept);
+    }
+
+    private static boolean holdsProjectClasses(Path entry) throws IOException {
+        if (Files.isDirectory(entry)) {
+            return Files.exists(entry.resolve("dev/rnn"));
+        }
+        if (!Files.isRegularFile(entry)) {
+            return false;
+        }
+        try (JarFile jar = new JarFile(entry.toFile())) {
+            return jar.stream().anyMatch(e -> e.getName().startsWith("dev/rnn/"));
+        }
+    }
+
+    /**
+     * A JVM as Flink's scripts start one: Flink's JDK openings (its env.java.default-opts.all, which this
+     * module's tests run with too), then what docs/flink.md puts in env.java.opts.all for the job's code; its
+     * output in base/NAME.out and its log in base/NAME.log.
+     */
+    private static Process start(Path base, String name, String classPath, Path conf, String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-") || arg.startsWith("--enable-native-access")) {
+            if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
                 command.add(arg);
             }
         }
+        command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
         // Pekko's remoting gives itself 10 s to bind unless told otherwise (Flink's pekko.startup-timeout does not reach it)
-        command.addAll(List.of("-Xmx400m", "-Dpekko.remote.startup-timeout=120s", "-Dpekko.remote.classic.startup-timeout=120s", "-Dlog.file=" + base.resolve(name + ".log"),
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                mainClass, "--configDir", conf.toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(base.resolve(name + ".out").toFile()).start();
+        command.addAll(List.of("-Xmx400m", "-Dpekko.remote.startup-timeout=120s", "-Dpekko.remote.classic.startup-timeout=120s",
+                "-Dlog.file=" + base.resolve(name + ".log"), "-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri(),
+                "-cp", classPath, mainClass));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(base.resolve(name + ".out").toFile());
+        builder.environment().put("FLINK_CONF_DIR", conf.toString());   // where the client reads config.yaml
+        return builder.start();
     }
 
     private static void awaitTaskManagers(int restPort, int n, Duration timeout) throws InterruptedException {
@@ -168,7 +238,7 @@ class ClusterFailoverTest {
     private static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
