@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -25,15 +27,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  * stream --task lm|forecast --model M (--input FILE | --socket HOST:PORT) --output DIR
  *        [--parallelism N] [--state heap|rocksdb] [--checkpoint-interval 10s] [--checkpoint-dir DIR (default DIR/checkpoints)]
- *        [--batch N] [--max-delay 5ms]
+ *        [--batch N] [--max-delay 5ms] [--rate LINES_PER_SECOND] [--restart-attempts 3]
  * </pre>
+ *
+ * {@code --rate} replays a recorded {@code --input} file at a live pace instead of as fast as it can be read.
  *
  * Run from a plain JVM it starts an embedded local cluster; under {@code flink run} it goes to that cluster.
  */
 public final class StreamJob {
 
     private static final List<String> OPTIONS = List.of("--task", "--model", "--input", "--socket", "--output", "--parallelism",
-            "--state", "--checkpoint-interval", "--checkpoint-dir", "--batch", "--max-delay");
+            "--state", "--checkpoint-interval", "--checkpoint-dir", "--batch", "--max-delay", "--rate", "--restart-attempts");
 
     private StreamJob() {
     }
@@ -58,13 +62,20 @@ public final class StreamJob {
         String output = required(o, "--output");
         Configuration config = configuration(o.getOrDefault("--state", "heap"), duration(o.getOrDefault("--checkpoint-interval", "10s"),
                 "--checkpoint-interval"), Path.of(o.getOrDefault("--checkpoint-dir", output + "/checkpoints")));
+        if (o.containsKey("--restart-attempts")) {
+            config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, positive(o.get("--restart-attempts"), "--restart-attempts"));
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setParallelism(positive(o.getOrDefault("--parallelism", "1"), "--parallelism"));
         DataStream<String> lines;
         if (input != null) {
-            FileSource<String> source = FileSource.forRecordStreamFormat(new TextLineInputFormat(),
+            FileSource<String> file = FileSource.forRecordStreamFormat(new TextLineInputFormat(),
                     new org.apache.flink.core.fs.Path(Path.of(input).toAbsolutePath().toString())).build();
-            lines = env.fromSource(source, WatermarkStrategy.noWatermarks(), "lines").uid("lines");
+            String rate = o.get("--rate");
+            Source<String, ?, ?> source = rate == null ? file : new RateLimitedSource<>(file, positive(rate, "--rate"));
+            lines = env.fromSource(source, WatermarkStrategy.noWatermarks(), "lines", Types.STRING).uid("lines");
+        } else if (o.containsKey("--rate")) {
+            throw new IllegalArgumentException("--rate paces an --input file; a socket source runs at its sender's pace");
         } else {
             int colon = socket.lastIndexOf(':');
             if (colon < 1) {
@@ -91,7 +102,7 @@ public final class StreamJob {
     /**
      * The job's settings: no generic (Kryo) types, {@code state} "heap" or "rocksdb", exactly-once
      * checkpoints every {@code checkpointInterval}, and restarts from the last checkpoint after a failure
-     * (fixed delay, 3 attempts, 2 s apart). Checkpoints go to files under {@code checkpointDir} (on a cluster, a
+     * (fixed delay, 3 attempts, 2 s apart; {@code --restart-attempts} sets the count). Checkpoints go to files under {@code checkpointDir} (on a cluster, a
      * directory every process can reach): the JobManager's memory, Flink's default, takes only a few MB of
      * state, and a million keys checkpointed there fail.
      */

@@ -46,6 +46,12 @@ class StreamJobTest {
         Files.writeString(dir.resolve("in.txt"), "k\ta\n");
         assertTrue(failure("--task", "lm", "--model", lm.toString(), "--input", dir.resolve("in.txt").toString(), "--output", "o",
                 "--state", "memory").contains("--state must be heap or rocksdb"));
+        assertTrue(failure("--task", "lm", "--model", lm.toString(), "--input", dir.resolve("in.txt").toString(), "--output", "o",
+                "--rate", "0").contains("--rate must be a whole number ≥ 1, found '0'"));
+        assertTrue(failure("--task", "lm", "--model", lm.toString(), "--socket", "localhost:9999", "--output", "o", "--rate", "100")
+                .contains("--rate paces an --input file"));
+        assertTrue(failure("--task", "lm", "--model", lm.toString(), "--input", dir.resolve("in.txt").toString(), "--output", "o",
+                "--restart-attempts", "none").contains("--restart-attempts must be a whole number ≥ 1, found 'none'"));
         assertTrue(failure("--bogus", "1").contains("unknown option '--bogus'"));
         assertTrue(failure("--task").contains("--task needs a value"));
     }
