@@ -78,7 +78,9 @@ public final class Shapes {
     /** Checks xProj and hProj B×4H, cPrev, c, h B×H and saved B×5H for the fused LSTM steps of {@code Kernels}. */
     public static void requireLstmStep(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
         requireSameShape("lstm step", cPrev, c, h);
-        requireSameShape("lstm step", xProj, hProj);
+        if (hProj != null) {
+            requireSameShape("lstm step", xProj, hProj);
+        }
         requireWidth("lstm step", "gates", xProj, c, 4);
         requireWidth("lstm step", "saved", saved, c, 5);
     }

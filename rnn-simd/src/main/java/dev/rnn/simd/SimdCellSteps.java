@@ -33,10 +33,18 @@ final class SimdCellSteps {
         MemorySegment ss = saved.segment();
         for (int r = r0; r < r1; r++) {
             long so = saved.offset(r, 0);
-            SimdElementwise.add(xProj.segment(), xProj.offset(r, 0), hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
-            SimdActivations.map(SimdActivations.SIGMOID, ss, so, ss, so, 2 * n);                    // i, f
-            SimdActivations.map(SimdActivations.TANH, ss, so + 2 * gate, ss, so + 2 * gate, n);     // g
-            SimdActivations.map(SimdActivations.SIGMOID, ss, so + 3 * gate, ss, so + 3 * gate, n);  // o
+            // whole gates (hProj null) are read where they are, a pass over 4H floats fewer than copying them
+            MemorySegment gs = ss;
+            long go = so;
+            if (hProj == null) {
+                gs = xProj.segment();
+                go = xProj.offset(r, 0);
+            } else {
+                SimdElementwise.add(xProj.segment(), xProj.offset(r, 0), hProj.segment(), hProj.offset(r, 0), ss, so, 4 * n);
+            }
+            SimdActivations.map(SimdActivations.SIGMOID, gs, go, ss, so, 2 * n);                    // i, f
+            SimdActivations.map(SimdActivations.TANH, gs, go + 2 * gate, ss, so + 2 * gate, n);     // g
+            SimdActivations.map(SimdActivations.SIGMOID, gs, go + 3 * gate, ss, so + 3 * gate, n);  // o
             cellState(ss, so, gate, cPrev.segment(), cPrev.offset(r, 0), c.segment(), c.offset(r, 0), n);
             SimdActivations.map(SimdActivations.TANH, c.segment(), c.offset(r, 0), ss, so + 4 * gate, n);
             product(ss, so + 3 * gate, ss, so + 4 * gate, h.segment(), h.offset(r, 0), n);

@@ -276,7 +276,8 @@ public final class SimdKernels implements Kernels {
     @Override
     public void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
         Shapes.requireLstmStep(xProj, hProj, cPrev, saved, c, h);
-        int rows = c.rows(), parts = SimdSplits.parts(c.size(), SimdSplits.MIN_CELL_FLOATS, rows, xProj, hProj, cPrev, saved, c, h);
+        int rows = c.rows(), parts = SimdSplits.parts(c.size(), SimdSplits.MIN_CELL_FLOATS, rows, xProj,
+                hProj == null ? xProj : hProj, cPrev, saved, c, h);
         if (parts == 1) {
             SimdCellSteps.lstmForward(xProj, hProj, cPrev, saved, c, h, 0, rows);
             return;

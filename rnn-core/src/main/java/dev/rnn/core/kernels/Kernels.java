@@ -221,15 +221,21 @@ public interface Kernels {
     /**
      * One LSTM step forward for training. With gates = xProj + hProj (B×4H, blocks i, f, g, o), writes
      * saved (B×5H) = [σ(i), σ(f), tanh(g), σ(o), tanh(c')], c' = σ(f)⊙cPrev + σ(i)⊙tanh(g) (B×H) and
-     * h' = σ(o)⊙tanh(c') (B×H). The result is defined as this default's sequence of elementwise
-     * kernels; an implementation may fuse them, with the same bits. xProj and hProj are not written.
+     * h' = σ(o)⊙tanh(c') (B×H). hProj may be null when xProj already holds the whole pre-activations
+     * (a product of [x | h] with [W_ih | W_hh]): gates = xProj. The result is defined as this default's
+     * sequence of elementwise kernels; an implementation may fuse them, with the same bits. xProj and
+     * hProj are not written.
      */
     default void lstmForward(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
         Shapes.requireLstmStep(xProj, hProj, cPrev, saved, c, h);
         int n = c.cols();
         Matrix gates = saved.sliceCols(0, 4 * n), i = saved.sliceCols(0, n), f = saved.sliceCols(n, 2 * n);
         Matrix g = saved.sliceCols(2 * n, 3 * n), o = saved.sliceCols(3 * n, 4 * n), tc = saved.sliceCols(4 * n, 5 * n);
-        add(xProj, hProj, gates);
+        if (hProj == null) {
+            gates.copyFrom(xProj);
+        } else {
+            add(xProj, hProj, gates);
+        }
         sigmoid(saved.sliceCols(0, 2 * n), saved.sliceCols(0, 2 * n));   // i and f are adjacent: one call
         tanh(g, g);
         sigmoid(o, o);

@@ -193,6 +193,38 @@ public abstract class KernelIdentityContract {
     }
 
     /**
+     * An LSTM step given its pre-activations whole (hProj null, as a product of [x | h] with [W_ih | W_hh]
+     * gives them) has the bits of the step given the same sum in two parts.
+     */
+    @Property(tries = 40)
+    void lstmStepFromWholeGatesEqualsTheStepFromTheirParts(@ForAll("dim") int hidden, @ForAll("rows") int rows,
+                                                           @ForAll boolean strided, @ForAll long seed) {
+        Kernels k = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(seed);
+            Matrix x4 = random(arena, rows, 4 * hidden, rnd, 6f, strided), h4 = random(arena, rows, 4 * hidden, rnd, 6f, strided);
+            Matrix prev = random(arena, rows, hidden, rnd, 2f, strided), gates = random(arena, rows, 4 * hidden, rnd, 1f, strided);
+            k.add(x4, h4, gates);
+            Matrix[] out = new Matrix[6];
+            for (int v = 0; v < 2; v++) {
+                Matrix saved = random(arena, rows, 5 * hidden, rnd, 1f, strided), c = random(arena, rows, hidden, rnd, 1f, strided);
+                Matrix h = random(arena, rows, hidden, rnd, 1f, strided);
+                if (v == 0) {
+                    k.lstmForward(x4, h4, prev, saved, c, h);
+                } else {
+                    k.lstmForward(gates, null, prev, saved, c, h);
+                }
+                out[3 * v] = saved;
+                out[3 * v + 1] = c;
+                out[3 * v + 2] = h;
+            }
+            assertSameBits("saved", out[0], out[3]);
+            assertSameBits("c", out[1], out[4]);
+            assertSameBits("h", out[2], out[5]);
+        }
+    }
+
+    /**
      * The fused cell steps are defined as the sequences of elementwise kernels written in Kernels'
      * default methods: an implementation that fuses them must give exactly those bits, forward and
      * backward, on strided views and at every row length.

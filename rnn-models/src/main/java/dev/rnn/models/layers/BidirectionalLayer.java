@@ -39,6 +39,12 @@ public final class BidirectionalLayer implements AutoCloseable {
 
     public BidirectionalLayer(Kernels kernels, CellParameters forwardParams, CellParameters backwardParams,
                               MergeMode merge, int maxSteps, int batch) {
+        this(kernels, forwardParams, backwardParams, merge, maxSteps, batch, false);
+    }
+
+    /** Both directions inference-only when {@code inferenceOnly} (see {@link RecurrentLayer}): backward then throws. */
+    public BidirectionalLayer(Kernels kernels, CellParameters forwardParams, CellParameters backwardParams,
+                              MergeMode merge, int maxSteps, int batch, boolean inferenceOnly) {
         if (forwardParams.kind() != backwardParams.kind() || forwardParams.inputSize() != backwardParams.inputSize()
                 || forwardParams.hiddenSize() != backwardParams.hiddenSize()) {
             throw new IllegalArgumentException("the two directions need the same cell kind and sizes");
@@ -48,15 +54,17 @@ public final class BidirectionalLayer implements AutoCloseable {
         this.batch = batch;
         this.hidden = forwardParams.hiddenSize();
         int in = forwardParams.inputSize(), rows = maxSteps * batch;
-        this.forward = new RecurrentLayer(kernels, forwardParams.kind().cell(in, hidden), forwardParams, maxSteps, batch);
-        this.backward = new RecurrentLayer(kernels, backwardParams.kind().cell(in, hidden), backwardParams, maxSteps, batch);
+        this.forward = new RecurrentLayer(kernels, forwardParams.kind().cell(in, hidden), forwardParams, maxSteps, batch,
+                inferenceOnly);
+        this.backward = new RecurrentLayer(kernels, backwardParams.kind().cell(in, hidden), backwardParams, maxSteps, batch,
+                inferenceOnly);
         reversedInput = Matrix.allocate(arena, rows, in);
         backwardOut = Matrix.allocate(arena, rows, hidden);
         merged = Matrix.allocate(arena, rows, outputSize());
-        dForward = Matrix.allocate(arena, rows, hidden);
-        dBackward = Matrix.allocate(arena, rows, hidden);
-        dInputBackward = Matrix.allocate(arena, rows, in);
-        dInputScratch = Matrix.allocate(arena, rows, in);
+        dForward = inferenceOnly ? null : Matrix.allocate(arena, rows, hidden);
+        dBackward = inferenceOnly ? null : Matrix.allocate(arena, rows, hidden);
+        dInputBackward = inferenceOnly ? null : Matrix.allocate(arena, rows, in);
+        dInputScratch = inferenceOnly ? null : Matrix.allocate(arena, rows, in);
     }
 
     /** 2H for CONCAT, otherwise H. */
@@ -127,6 +135,9 @@ public final class BidirectionalLayer implements AutoCloseable {
      */
     public void backward(Matrix dOutput, CellParameters forwardGrads, CellParameters backwardGrads, Matrix dInput,
                          Matrix dhForward, Matrix dcForward, Matrix dhBackward, Matrix dcBackward) {
+        if (forward.inferenceOnly()) {
+            throw new IllegalStateException("backward through an inference-only layer, which keeps no activations");
+        }
         int t1 = steps, rows = t1 * batch;
         Matrix dF = dForward.sliceRows(0, rows), dB = dBackward.sliceRows(0, rows);
         Matrix bOut = backwardOut.sliceRows(0, rows);

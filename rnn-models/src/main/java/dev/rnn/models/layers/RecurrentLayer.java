@@ -23,6 +23,15 @@ import java.lang.foreign.MemorySegment;
  * the input rows there are never used by forward, but must be finite because the weight gradient
  * multiplies them by zero.
  *
+ * <p>An inference-only layer ({@link #inferenceOnly}) keeps nothing for backward: what a step saves
+ * for it lives in one step's buffer, and no gradient buffer exists. Its LSTM computes each step's
+ * gates in one product of [x_t | h_{t−1} | 1] with [W_ih | W_hh | b_ih + b_hh] instead of projecting
+ * the whole input first: the (T·B)×4H projection, written and read back from memory beyond the
+ * caches, and the pass adding the two projections are gone, for the price of reading W_ih from cache
+ * at every step. Its RNN and GRU add the blocks of b_hh that are simply added (all of it, or r and z)
+ * to the projection once instead of to every step's product. Its results differ from a training
+ * layer's only in the rounding of those sums.
+ *
  * <p>Every buffer for up to {@code maxSteps} steps of {@code batch} sequences is allocated once, in
  * an arena this layer owns ({@link #close()} frees it); forward and backward allocate only a few
  * views per call, nothing per step. Not thread-safe: one layer object per thread.
@@ -36,9 +45,16 @@ public final class RecurrentLayer implements AutoCloseable {
     private final int batch;
     private final int hidden;
     private final Arena arena = Arena.ofShared();
+    private final boolean inferenceOnly;
 
-    private final Matrix xProj;    // (maxSteps·B)×G·H: input projections
-    private final Matrix hProj;    // B×G·H: the current step's recurrent projection
+    private final Matrix xProj;    // (maxSteps·B)×G·H: input projections (null when the gates come from one product)
+    private final Matrix hProj;    // B×G·H: the current step's recurrent projection, or its whole gates
+    private final Matrix joint;    // B×(I + H + 1): [x_t | h_{t−1} | 1] for the one-product LSTM step, else null
+    private final Matrix jointWeights; // G·H×(I + H + 1): [W_ih | W_hh | b_ih + b_hh], else null
+    private final Matrix foldedBias;   // 1×G·H: b_ih plus the blocks of b_hh that are simply added (inference RNN, GRU)
+    private final int foldedCols;      // how many leading columns of b_hh foldedBias holds (0 without it)
+    private final Matrix stepBias;     // the rest of b_hh, added to each step's recurrent projection (null if none)
+    private final Matrix stepBiased;   // the columns of hProj it is added to
     private final Matrix states;   // ((maxSteps+1)·B)×H: h_0 … h_T
     private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM), else null
     private final Matrix output;   // (maxSteps·B)×H: the output when lengths mask some steps
@@ -53,13 +69,24 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Matrix[] dhViews; // rows of dhProj (GRU) or dxProj for step t: ∂loss/∂(recurrent projection)
     private GemmOperand recurrentT;  // W_hhᵀ prepared for the forward steps
     private GemmOperand recurrent;   // W_hh prepared for the backward steps
+    private GemmOperand jointT;      // jointWeightsᵀ prepared for the one-product steps
     private final CellStep[] cellSteps;
 
     private Matrix input;
     private int lastSteps;
     private int[] lengths;
 
+    /** A layer for training: forward keeps what {@link #backward} needs. */
     public RecurrentLayer(Kernels kernels, RecurrentCell cell, CellParameters params, int maxSteps, int batch) {
+        this(kernels, cell, params, maxSteps, batch, false);
+    }
+
+    /**
+     * A layer for training, or for inference only when {@code inferenceOnly}: then {@link #backward}
+     * throws, and the layer allocates neither the activations nor the gradients backward would need.
+     */
+    public RecurrentLayer(Kernels kernels, RecurrentCell cell, CellParameters params, int maxSteps, int batch,
+                          boolean inferenceOnly) {
         if (cell.kind() != params.kind() || cell.inputSize() != params.inputSize() || cell.hiddenSize() != params.hiddenSize()) {
             throw new IllegalArgumentException("parameters " + params.kind() + " " + params.inputSize() + "→" + params.hiddenSize()
                     + " do not fit cell " + cell.kind() + " " + cell.inputSize() + "→" + cell.hiddenSize());
@@ -73,21 +100,36 @@ public final class RecurrentLayer implements AutoCloseable {
         this.maxSteps = maxSteps;
         this.batch = batch;
         this.hidden = cell.hiddenSize();
+        this.inferenceOnly = inferenceOnly;
         int gh = cell.kind().gates() * hidden;
         boolean lstm = cell.kind().hasCellState();
         boolean gru = cell.kind() == dev.rnn.core.cells.CellKind.GRU;
-        xProj = Matrix.allocate(arena, maxSteps * batch, gh);
+        boolean oneProduct = inferenceOnly && lstm;
+        int jointWidth = cell.inputSize() + hidden + (params.hasBias() ? 1 : 0);
+        xProj = oneProduct ? null : Matrix.allocate(arena, maxSteps * batch, gh);
         hProj = Matrix.allocate(arena, batch, gh);
+        joint = oneProduct ? Matrix.allocate(arena, batch, jointWidth) : null;
+        jointWeights = oneProduct ? Matrix.allocate(arena, gh, jointWidth) : null;
+        // inference adds b_hh's simply added blocks once, with b_ih, to the projection instead of at every step:
+        // all of it for RNN, r and z for GRU (the n block is multiplied by r)
+        foldedCols = !inferenceOnly || oneProduct || !params.hasBias() ? 0 : gru ? 2 * hidden : gh;
+        foldedBias = foldedCols > 0 ? Matrix.allocate(arena, 1, gh) : null;
+        stepBias = params.hasBias() && foldedCols < gh ? params.biasHh().sliceCols(foldedCols, gh) : null;
+        stepBiased = stepBias != null ? hProj.sliceCols(foldedCols, gh) : null;
+        if (oneProduct && params.hasBias()) {
+            joint.sliceCols(jointWidth - 1, jointWidth).fill(1f);
+        }
         states = Matrix.allocate(arena, (maxSteps + 1) * batch, hidden);
         cells = lstm ? Matrix.allocate(arena, (maxSteps + 1) * batch, hidden) : null;
         output = Matrix.allocate(arena, maxSteps * batch, hidden);
-        Matrix saved = Matrix.allocate(arena, maxSteps * batch, cell.savedWidth());
-        dxProj = Matrix.allocate(arena, maxSteps * batch, gh);
-        dhProj = gru ? Matrix.allocate(arena, maxSteps * batch, gh) : null;
-        dh = Matrix.allocate(arena, batch, hidden);
-        dc = lstm ? Matrix.allocate(arena, batch, hidden) : null;
-        dhPrev = Matrix.allocate(arena, batch, hidden);
-        carry = Matrix.allocate(arena, 2 * batch, hidden);
+        // inference keeps one step's saved values, which stay in cache, and no gradient buffers
+        Matrix saved = Matrix.allocate(arena, (inferenceOnly ? 1 : maxSteps) * batch, cell.savedWidth());
+        dxProj = inferenceOnly ? null : Matrix.allocate(arena, maxSteps * batch, gh);
+        dhProj = gru && !inferenceOnly ? Matrix.allocate(arena, maxSteps * batch, gh) : null;
+        dh = inferenceOnly ? null : Matrix.allocate(arena, batch, hidden);
+        dc = lstm && !inferenceOnly ? Matrix.allocate(arena, batch, hidden) : null;
+        dhPrev = inferenceOnly ? null : Matrix.allocate(arena, batch, hidden);
+        carry = inferenceOnly ? null : Matrix.allocate(arena, 2 * batch, hidden);
         Matrix scratch = Matrix.allocate(arena, batch, hidden);
         hViews = new Matrix[maxSteps + 1];
         for (int t = 0; t <= maxSteps; t++) {
@@ -97,13 +139,21 @@ public final class RecurrentLayer implements AutoCloseable {
         dhViews = new Matrix[maxSteps];
         cellSteps = new CellStep[maxSteps];
         for (int t = 0; t < maxSteps; t++) {
-            Matrix rows = xProj.sliceRows(t * batch, (t + 1) * batch);
-            dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
-            dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
-            cellSteps[t] = cell.bind(new StepBuffers(rows, hProj, hViews[t], lstm ? block(cells, t) : null,
-                    saved.sliceRows(t * batch, (t + 1) * batch), hViews[t + 1], lstm ? block(cells, t + 1) : null,
+            Matrix rows = oneProduct ? hProj : xProj.sliceRows(t * batch, (t + 1) * batch);
+            Matrix stepSaved = inferenceOnly ? saved : saved.sliceRows(t * batch, (t + 1) * batch);
+            if (!inferenceOnly) {
+                dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
+                dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
+            }
+            cellSteps[t] = cell.bind(new StepBuffers(rows, oneProduct ? null : hProj, hViews[t], lstm ? block(cells, t) : null,
+                    stepSaved, hViews[t + 1], lstm ? block(cells, t + 1) : null,
                     dh, dc, dxViews[t], dhViews[t], dhPrev, scratch));
         }
+    }
+
+    /** True when this layer runs forward only: {@link #backward} throws. */
+    public boolean inferenceOnly() {
+        return inferenceOnly;
     }
 
     private Matrix block(Matrix m, int t) {
@@ -137,21 +187,37 @@ public final class RecurrentLayer implements AutoCloseable {
         this.lastSteps = t1;
         this.lengths = lengths;
         Kernels k = kernels;
-        Matrix xp = xProj.sliceRows(0, t1 * batch);
-        k.gemmTransB(input, params.weightIh(), xp, false);
-        if (params.hasBias()) {
-            k.addRowVector(params.biasIh(), xp);
+        if (joint != null) {
+            // packed once for all T steps instead of inside every step's product
+            jointT = k.prepareGemmOperand(jointWeights(), true, jointT);
+        } else {
+            Matrix xp = xProj.sliceRows(0, t1 * batch);
+            k.gemmTransB(input, params.weightIh(), xp, false);
+            if (foldedBias != null) {
+                foldedBias.copyFrom(params.biasIh());
+                Matrix folded = foldedBias.sliceCols(0, foldedCols);
+                k.add(folded, params.biasHh().sliceCols(0, foldedCols), folded);
+                k.addRowVector(foldedBias, xp);
+            } else if (params.hasBias()) {
+                k.addRowVector(params.biasIh(), xp);
+            }
+            recurrentT = k.prepareGemmOperand(params.weightHh(), true, recurrentT);
         }
         setOrZero(hViews[0], h0);
         if (cells != null) {
             setOrZero(block(cells, 0), c0);
         }
-        // packed once for all T steps instead of inside every step's product
-        recurrentT = k.prepareGemmOperand(params.weightHh(), true, recurrentT);
+        int in = cell.inputSize();
         for (int t = 0; t < t1; t++) {
-            k.gemm(hViews[t], recurrentT, hProj, false);
-            if (params.hasBias()) {
-                k.addRowVector(params.biasHh(), hProj);
+            if (joint != null) {
+                joint.sliceCols(0, in).copyFrom(input.sliceRows(t * batch, (t + 1) * batch));
+                joint.sliceCols(in, in + hidden).copyFrom(hViews[t]);
+                k.gemm(joint, jointT, hProj, false);
+            } else {
+                k.gemm(hViews[t], recurrentT, hProj, false);
+                if (stepBias != null) {
+                    k.addRowVector(stepBias, stepBiased);
+                }
             }
             cellSteps[t].forward(k);
             if (lengths != null) {
@@ -179,6 +245,20 @@ public final class RecurrentLayer implements AutoCloseable {
             }
         }
         return masked;
+    }
+
+    /** [W_ih | W_hh | b_ih + b_hh], copied from the parameters, which may have changed since the last call. */
+    private Matrix jointWeights() {
+        int in = cell.inputSize();
+        jointWeights.sliceCols(0, in).copyFrom(params.weightIh());
+        jointWeights.sliceCols(in, in + hidden).copyFrom(params.weightHh());
+        if (params.hasBias()) {
+            Matrix bih = params.biasIh(), bhh = params.biasHh();
+            for (int j = 0; j < jointWeights.rows(); j++) {
+                jointWeights.set(j, in + hidden, bih.get(0, j) + bhh.get(0, j));
+            }
+        }
+        return jointWeights;
     }
 
     /** h after the last step, B×H: each sequence's state at its own last valid step. */
@@ -223,6 +303,9 @@ public final class RecurrentLayer implements AutoCloseable {
                          double[] hiddenGradientNorms, int stepsBack) {
         if (stepsBack < 1) {
             throw new IllegalArgumentException("stepsBack must be ≥ 1, found " + stepsBack);
+        }
+        if (inferenceOnly) {
+            throw new IllegalStateException("backward through an inference-only layer, which keeps no activations");
         }
         if (input == null) {
             throw new IllegalStateException("backward before forward");

@@ -94,7 +94,7 @@ public final class RecurrentModule implements AutoCloseable {
         close();
         maxSteps = Math.max(steps, b == batch ? maxSteps : 0);
         batch = b;
-        stack = new StackedLayers(kernels, levels, MergeMode.CONCAT, 0, false, maxSteps, batch, 0);
+        stack = StackedLayers.forInference(kernels, levels, MergeMode.CONCAT, maxSteps, batch);
         stateArena = Arena.ofShared();
         hN = Matrix.allocate(stateArena, stateCount() * batch, hidden);
         cN = kind.hasCellState() ? Matrix.allocate(stateArena, stateCount() * batch, hidden) : null;

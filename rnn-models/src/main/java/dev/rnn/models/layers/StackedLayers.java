@@ -29,6 +29,7 @@ public final class StackedLayers implements AutoCloseable {
     private final double dropout;
     private final boolean residual;
     private final int batch;
+    private final boolean inferenceOnly;
     private long dropoutSeed;      // the masks are the draws of new SplittableRandom(dropoutSeed) …
     private long draws;            // … from this one on (see DropoutMasks)
     private final Arena arena = Arena.ofShared();
@@ -42,6 +43,19 @@ public final class StackedLayers implements AutoCloseable {
 
     public StackedLayers(Kernels kernels, List<Level> levels, MergeMode merge, double dropout, boolean residual,
                          int maxSteps, int batch, long seed) {
+        this(kernels, levels, merge, dropout, residual, maxSteps, batch, seed, false);
+    }
+
+    /**
+     * A stack for inference only, with no dropout and no residual connections: it keeps no activations
+     * and allocates no gradient buffers (see {@link RecurrentLayer}), and {@code backward} throws.
+     */
+    public static StackedLayers forInference(Kernels kernels, List<Level> levels, MergeMode merge, int maxSteps, int batch) {
+        return new StackedLayers(kernels, levels, merge, 0, false, maxSteps, batch, 0, true);
+    }
+
+    private StackedLayers(Kernels kernels, List<Level> levels, MergeMode merge, double dropout, boolean residual,
+                          int maxSteps, int batch, long seed, boolean inferenceOnly) {
         if (levels.isEmpty()) {
             throw new IllegalArgumentException("a stack needs at least one level");
         }
@@ -53,6 +67,7 @@ public final class StackedLayers implements AutoCloseable {
         this.dropout = dropout;
         this.residual = residual;
         this.batch = batch;
+        this.inferenceOnly = inferenceOnly;
         this.dropoutSeed = seed;
         int n = levels.size(), rows = maxSteps * batch;
         masks = new Matrix[n];
@@ -74,9 +89,9 @@ public final class StackedLayers implements AutoCloseable {
                         + " to equal input size " + f.inputSize());
             }
             layers.add(level.bidirectional()
-                    ? new BidirectionalLayer(kernels, f, level.backwardParams(), merge, maxSteps, batch)
-                    : new RecurrentLayer(kernels, f.kind().cell(f.inputSize(), f.hiddenSize()), f, maxSteps, batch));
-            if (l > 0) {
+                    ? new BidirectionalLayer(kernels, f, level.backwardParams(), merge, maxSteps, batch, inferenceOnly)
+                    : new RecurrentLayer(kernels, f.kind().cell(f.inputSize(), f.hiddenSize()), f, maxSteps, batch, inferenceOnly));
+            if (l > 0 && !inferenceOnly) {
                 masks[l] = Matrix.allocate(arena, rows, f.inputSize());
                 dropped[l] = Matrix.allocate(arena, rows, f.inputSize());
                 dInputs[l] = Matrix.allocate(arena, rows, f.inputSize());
@@ -209,6 +224,9 @@ public final class StackedLayers implements AutoCloseable {
      * step taken. Bidirectional levels take every step.
      */
     public void backward(Matrix dOutput, Matrix dhN, Matrix dcN, List<Level> grads, Matrix dInput, int stepsBack) {
+        if (inferenceOnly) {
+            throw new IllegalStateException("backward through an inference-only stack, which keeps no activations");
+        }
         if (stepsBack < steps && anyBidirectional()) {
             throw new IllegalArgumentException("truncated backpropagation needs one-directional levels: a backward"
                     + " direction reads the future");

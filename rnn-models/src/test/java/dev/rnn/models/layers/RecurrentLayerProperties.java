@@ -1,5 +1,6 @@
 package dev.rnn.models.layers;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn.core.Matrix;
@@ -37,6 +38,34 @@ class RecurrentLayerProperties {
             for (int i = 0; i < s.grads.tensors().size(); i++) {
                 close(kind + " gradient " + i, s.grads.tensors().get(i), v.grads.tensors().get(i));
             }
+        }
+    }
+
+    /**
+     * An inference-only layer (one product per LSTM step, b_hh folded into the RNN and GRU projections,
+     * one step's saved values) computes what a training layer computes, to the rounding of its sums, on
+     * either backend; and it refuses backward.
+     */
+    @Property(tries = 60)
+    void inferenceOnlyLayerMatchesTheTrainingLayer(@ForAll CellKind kind, @ForAll("size") int inputSize,
+                                                   @ForAll("size") int hidden, @ForAll("steps") int steps,
+                                                   @ForAll("batch") int batch, @ForAll boolean bias, @ForAll boolean lengths,
+                                                   @ForAll boolean simd, @ForAll long seed) {
+        Kernels k = simd ? Kernels.preferred() : Kernels.scalar();
+        try (LayerFixture f = new LayerFixture(k, kind, steps, batch, inputSize, hidden, bias, lengths, seed);
+             RecurrentLayer inference = new RecurrentLayer(k, kind.cell(inputSize, hidden), f.params, steps, batch, true)) {
+            Matrix expected = f.layer.forward(f.input, f.h0, f.c0, f.lengths);
+            close("output", expected, inference.forward(f.input, f.h0, f.c0, f.lengths));
+            close("h_n", f.layer.finalHidden(), inference.finalHidden());
+            if (kind.hasCellState()) {
+                close("c_n", f.layer.finalCell(), inference.finalCell());
+            }
+            // a second call reuses every buffer and repacks the weights: the same answer
+            close("output again", expected, inference.forward(f.input, f.h0, f.c0, f.lengths));
+            Matrix dOut = Matrix.allocate(f.arena, steps * batch, hidden);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> inference.backward(dOut, null, null, f.grads, null));
+            assertTrue(e.getMessage().contains("inference-only"), e.getMessage());
         }
     }
 

@@ -95,6 +95,29 @@ class StackedLayersTest {
         }
     }
 
+    /** An inference-only stack (a bidirectional level over a one-directional one) answers as the training stack does. */
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void anInferenceStackAnswersAsTheTrainingStackAndRefusesBackward(CellKind kind) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(11);
+            CellParameters a = random(arena, kind, 6, 16, rnd), ab = random(arena, kind, 6, 16, rnd);
+            CellParameters b = random(arena, kind, 32, 16, rnd);
+            List<Level> levels = List.of(new Level(a, ab), new Level(b, null));
+            Matrix x = TestMatrices.fill(Matrix.allocate(arena, T * B, 6), rnd, 1f);
+            try (StackedLayers training = new StackedLayers(k, levels, MergeMode.CONCAT, 0, false, T, B, 1);
+                 StackedLayers inference = StackedLayers.forInference(k, levels, MergeMode.CONCAT, T, B)) {
+                float[] expected = training.forward(x, LENGTHS, false).toArray();
+                float[] actual = inference.forward(x, LENGTHS, false).toArray();
+                assertArrayEquals(expected, actual, 1e-5f);
+                Matrix dOut = Matrix.allocate(arena, T * B, 16);
+                List<Level> grads = List.of(new Level(a.zerosLike(arena), ab.zerosLike(arena)), new Level(b.zerosLike(arena), null));
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> inference.backward(dOut, grads, null));
+                assertTrue(e.getMessage().contains("inference-only"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void dropoutOnlyWhileTrainingAndScaledToKeepTheMean() {
         try (Arena arena = Arena.ofConfined()) {
