@@ -64,6 +64,8 @@ final class SimdGemm {
      * 48, 96, 144 and 240 at 512³ on a machine with 2 MiB.
      */
     static final int MC = L2CacheSize.BYTES > 0 && L2CacheSize.BYTES < (1 << 20) ? 96 : 264;
+    /** Depths of B transposed into a panel at a time by {@link #packB}: 128 × NR floats = 16 KiB at 16 lanes. */
+    static final int TRANSPOSE_RUN = 128;
     /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
     static final int NC = 512;
 
@@ -532,18 +534,23 @@ final class SimdGemm {
     static void packB(Matrix b, boolean transB, int pc, int jc, int kc, int nc, float[] bp, int at, float[] line) {
         MemorySegment bs = b.segment();
         if (transB) {
-            // B is n×k: each column of a panel is a row of B, copied out in bulk
+            // B is n×k: each column of a panel is a row of B, copied out in bulk, TRANSPOSE_RUN depths at a time:
+            // the panel's lines those depths fill (16 KiB) then stay in L1 while all NR rows are dealt into them,
+            // where whole rows dealt into a 64 KiB panel evicted its lines between rows (3.6 GB/s)
             for (int q = 0; q < nc; q += NR) {
                 int base = at + q * kc, cols = Math.min(NR, nc - q);
-                for (int j = 0; j < NR; j++) {
-                    if (j < cols) {
-                        MemorySegment.copy(bs, FLOAT, b.offset(jc + q + j, pc), line, 0, kc);
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = line[p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = 0f;
+                for (int p0 = 0; p0 < kc; p0 += TRANSPOSE_RUN) {
+                    int run = Math.min(TRANSPOSE_RUN, kc - p0), first = base + p0 * NR;
+                    for (int j = 0; j < NR; j++) {
+                        if (j < cols) {
+                            MemorySegment.copy(bs, FLOAT, b.offset(jc + q + j, pc + p0), line, 0, run);
+                            for (int p = 0; p < run; p++) {
+                                bp[first + p * NR + j] = line[p];
+                            }
+                        } else {
+                            for (int p = 0; p < run; p++) {
+                                bp[first + p * NR + j] = 0f;
+                            }
                         }
                     }
                 }
