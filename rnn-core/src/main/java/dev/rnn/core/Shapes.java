@@ -75,7 +75,10 @@ public final class Shapes {
         }
     }
 
-    /** Checks xProj and hProj B×4H, cPrev, c, h B×H and saved B×5H for the fused LSTM steps of {@code Kernels}. */
+    /**
+     * Checks xProj and hProj B×4H (hProj may be null), cPrev, c, h B×H and saved B×5H for the fused LSTM
+     * steps of {@code Kernels}.
+     */
     public static void requireLstmStep(Matrix xProj, Matrix hProj, Matrix cPrev, Matrix saved, Matrix c, Matrix h) {
         requireSameShape("lstm step", cPrev, c, h);
         if (hProj != null) {

@@ -56,14 +56,19 @@ final class SimdGemm {
      */
     static final int KS = 256;
     /**
-     * Rows of a packed A block, a multiple of MR, chosen once from the L2 size. 264 rows (528 KiB at KC = 512)
-     * hold a batch of 256 in one block, so that a product against prepared weights larger than L2 (the gates
-     * of H = 512: 4–8 MiB) reads them from L3 once per depth block instead of once per row block: a batched
-     * step of 256 streams of the character LM took 10.1–10.8 ms instead of 11.0–11.4 (Zen 5, 1 MiB L2; 384
-     * rows was slower again). Where the L2 is known to be smaller than 1 MiB, 96 rows (192 KiB), the best of
-     * 48, 96, 144 and 240 at 512³ on a machine with 2 MiB.
+     * Rows of a packed A block (MC×KC = 192 KiB, in L2), a multiple of MR; the best of 48, 96, 144, 240 at 512³
+     * (Sapphire Rapids VM, 2 MiB L2, 2026-11-23).
      */
-    static final int MC = L2CacheSize.BYTES > 0 && L2CacheSize.BYTES < (1 << 20) ? 96 : 264;
+    static final int MC = 96;
+    /**
+     * Rows of a packed A block against a prepared B, a multiple of MR, chosen once from the L2 size. Prepared
+     * operands are weights, used step after step, and often larger than L2 (the gates of H = 512: 4–8 MiB); a
+     * product streams them from L3 once per row block. 264 rows (528 KiB at KC = 512) hold a batch of 256 in
+     * one block: a batched step of 256 streams of the character LM took 10.1–10.8 ms against 11.0–11.4 with 96
+     * rows, and 11.2 with 384 (Zen 5 VM, 1 MiB L2, which the VM does not report; 2026-12-05). Where the L2 is
+     * known to be smaller than 1 MiB, {@link #MC}.
+     */
+    static final int PREPARED_MC = L2CacheSize.BYTES > 0 && L2CacheSize.BYTES < (1 << 20) ? MC : 264;
     /** Depths of B transposed into a panel at a time by {@link #packB}: 128 × NR floats = 16 KiB at 16 lanes. */
     static final int TRANSPOSE_RUN = 128;
     /** Columns of a packed B block: KC×NC floats = 1 MiB, within a 2 MiB L2; a multiple of NR at every width. */
@@ -83,7 +88,7 @@ final class SimdGemm {
     static final long PARALLEL_MIN_MACS = 1L << 22;
 
     // packing buffers are reused across calls and threads, so steady-state products allocate nothing
-    private static final ScratchPool A_BUFFERS = new ScratchPool(MC * KC);
+    private static final ScratchPool A_BUFFERS = new ScratchPool(Math.max(MC, PREPARED_MC) * KC);
     // one line more than a block, so that its panels can start on a cache line (see CacheLineOffset)
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC + CacheLineOffset.LINE_FLOATS);
     private static final ScratchPool TILE_BUFFERS = new ScratchPool(MR * NR);
@@ -224,7 +229,7 @@ final class SimdGemm {
      */
     private static void runPrepared(Matrix a, Prepared b, Matrix c, boolean accumulate, int threads) {
         int m = c.rows(), n = c.cols();
-        int rowBlocks = (m + MC - 1) / MC;
+        int rowBlocks = (m + PREPARED_MC - 1) / PREPARED_MC;
         boolean byColumns = rowBlocks < threads;
         int parts = byColumns ? Math.min(threads, (n + NR - 1) / NR) : threads;
         if (parts == 1) {
@@ -245,12 +250,12 @@ final class SimdGemm {
         float[] tile = TILE_BUFFERS.take();
         float[] line = LINE_BUFFERS.take();
         try {
-            int firstRow = byColumns ? 0 : part * MC, rowStep = byColumns ? MC : parts * MC;
+            int firstRow = byColumns ? 0 : part * PREPARED_MC, rowStep = byColumns ? PREPARED_MC : parts * PREPARED_MC;
             for (int pc = 0, pb = 0; pc < k; pc += KC, pb++) {
                 int kc = Math.min(KC, k - pc);
                 boolean addToC = accumulate || pc > 0;
                 for (int ic = firstRow; ic < m; ic += rowStep) {
-                    int mc = Math.min(MC, m - ic);
+                    int mc = Math.min(PREPARED_MC, m - ic);
                     if (mc <= FEW_ROWS) {
                         fewRows(a, b, c, ic, mc, pc, pb, kc, addToC, byColumns, part, parts, ap, tile);
                         continue;
@@ -535,8 +540,9 @@ final class SimdGemm {
         MemorySegment bs = b.segment();
         if (transB) {
             // B is n×k: each column of a panel is a row of B, copied out in bulk, TRANSPOSE_RUN depths at a time:
-            // the panel's lines those depths fill (16 KiB) then stay in L1 while all NR rows are dealt into them,
-            // where whole rows dealt into a 64 KiB panel evicted its lines between rows (3.6 GB/s)
+            // the panel's lines those depths fill (16 KiB) then stay in L1 while all NR rows are dealt into them;
+            // whole rows dealt into a 64 KiB panel evicted its lines between rows (preparing 2048×577: 0.74 ms,
+            // now 0.53; Zen 5 VM, 2026-12-05)
             for (int q = 0; q < nc; q += NR) {
                 int base = at + q * kc, cols = Math.min(NR, nc - q);
                 for (int p0 = 0; p0 < kc; p0 += TRANSPOSE_RUN) {

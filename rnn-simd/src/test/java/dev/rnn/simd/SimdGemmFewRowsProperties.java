@@ -25,9 +25,11 @@ class SimdGemmFewRowsProperties {
 
     @Provide
     Arbitrary<Integer> batch() {
-        // 3..MC rows: one row block, computed by the packed kernels (a last panel of 1..12 rows)
-        return Arbitraries.oneOf(Arbitraries.of(3, 4, 5, 8, 9, 12, 13, 16, 17, 24, 25, 64, SimdGemm.MC),
-                Arbitraries.integers().between(3, SimdGemm.MC));
+        // 3..PREPARED_MC rows: one row block, computed by the packed kernels (a last panel of 1..12 rows); and
+        // a few more, which start a second block
+        return Arbitraries.oneOf(Arbitraries.of(3, 4, 5, 8, 9, 12, 13, 16, 17, 24, 25, 64, SimdGemm.MC, SimdGemm.PREPARED_MC),
+                Arbitraries.integers().between(3, SimdGemm.PREPARED_MC),
+                Arbitraries.integers().between(SimdGemm.PREPARED_MC + 1, SimdGemm.PREPARED_MC + 30));
     }
 
     @Provide

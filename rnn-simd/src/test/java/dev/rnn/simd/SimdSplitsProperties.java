@@ -201,15 +201,20 @@ class SimdSplitsProperties {
         }
     }
 
-    /** The cell steps, forward and backward, for LSTM and GRU: split by rows, the bits of one call over all rows. */
+    /**
+     * The cell steps, forward and backward, for LSTM (given its gates in two parts or whole) and GRU: split by
+     * rows, the bits of one call over all rows.
+     */
     @Property(tries = 30)
     void cellStepSplitsChangeNoBit(@ForAll("height") int rows, @ForAll("width") int hidden,
-                                   @ForAll @IntRange(min = 0, max = 1000) int cutAt, @ForAll boolean strided, @ForAll long seed) {
+                                   @ForAll @IntRange(min = 0, max = 1000) int cutAt, @ForAll boolean strided,
+                                   @ForAll boolean wholeGates, @ForAll long seed) {
         try (Arena arena = Arena.ofShared()) {
             Random rnd = new Random(seed);
             int cut = Math.min(rows, cutAt * rows / 1000);
             Matrix x4 = KernelTesting.random(arena, rows, 4 * hidden, rnd, 6f, strided);
             Matrix h4 = KernelTesting.random(arena, rows, 4 * hidden, rnd, 6f, strided);
+            Matrix hp = wholeGates ? null : h4;
             Matrix prev = KernelTesting.random(arena, rows, hidden, rnd, 2f, strided);
             Matrix dh = KernelTesting.random(arena, rows, hidden, rnd, 1f, strided);
             Matrix dcIn = KernelTesting.random(arena, rows, hidden, rnd, 1f, strided);
@@ -220,11 +225,11 @@ class SimdSplitsProperties {
                 Matrix dc = copy(arena, dcIn, strided), scratch = Matrix.allocate(arena, rows, hidden);
                 int[] ranges = v == 0 ? new int[] {0, rows} : v == 1 ? null : new int[] {0, cut, rows};
                 if (ranges == null) {
-                    SIMD.lstmForward(x4, h4, prev, saved, c, h);
+                    SIMD.lstmForward(x4, hp, prev, saved, c, h);
                     SIMD.lstmBackward(saved, prev, dh, dc, dGates, scratch);
                 } else {
                     for (int i = 0; i + 1 < ranges.length; i++) {
-                        SimdCellSteps.lstmForward(x4, h4, prev, saved, c, h, ranges[i], ranges[i + 1]);
+                        SimdCellSteps.lstmForward(x4, hp, prev, saved, c, h, ranges[i], ranges[i + 1]);
                         SimdCellSteps.lstmBackward(saved, prev, dh, dc, dGates, ranges[i], ranges[i + 1]);
                     }
                 }

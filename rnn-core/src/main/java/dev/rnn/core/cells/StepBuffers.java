@@ -8,7 +8,9 @@ import dev.rnn.core.Matrix;
  * step once; the views stay valid for as long as that memory does.
  *
  * @param xProj B×G·H: the input projection W_ih·x + b_ih; the step may overwrite it
- * @param hProj B×G·H: the recurrent projection W_hh·h + b_hh; the step may overwrite it
+ * @param hProj B×G·H: the recurrent projection W_hh·h + b_hh; the step may overwrite it. An
+ *     inference-only layer may add some blocks of b_hh to xProj instead (their sum is what counts), and
+ *     may give an LSTM its whole gates in xProj with hProj null
  * @param hPrev B×H: h at the previous step
  * @param cPrev B×H: c at the previous step (LSTM; null otherwise)
  * @param saved B×S: what backward needs from forward (written by forward)

@@ -136,7 +136,7 @@ public final class BidirectionalLayer implements AutoCloseable {
     public void backward(Matrix dOutput, CellParameters forwardGrads, CellParameters backwardGrads, Matrix dInput,
                          Matrix dhForward, Matrix dcForward, Matrix dhBackward, Matrix dcBackward) {
         if (forward.inferenceOnly()) {
-            throw new IllegalStateException("backward through an inference-only layer, which keeps no activations");
+            throw new IllegalStateException("an inference-only layer keeps no activations: it has no backward and no gradients");
         }
         int t1 = steps, rows = t1 * batch;
         Matrix dF = dForward.sliceRows(0, rows), dB = dBackward.sliceRows(0, rows);

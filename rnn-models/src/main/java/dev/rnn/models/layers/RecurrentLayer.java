@@ -50,13 +50,14 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Matrix xProj;    // (maxSteps·B)×G·H: input projections (null when the gates come from one product)
     private final Matrix hProj;    // B×G·H: the current step's recurrent projection, or its whole gates
     private final Matrix joint;    // B×(I + H + 1): [x_t | h_{t−1} | 1] for the one-product LSTM step, else null
+    private final Matrix jointH;   // its h columns
     private final Matrix jointWeights; // G·H×(I + H + 1): [W_ih | W_hh | b_ih + b_hh], else null
     private final Matrix foldedBias;   // 1×G·H: b_ih plus the blocks of b_hh that are simply added (inference RNN, GRU)
     private final int foldedCols;      // how many leading columns of b_hh foldedBias holds (0 without it)
     private final Matrix stepBias;     // the rest of b_hh, added to each step's recurrent projection (null if none)
     private final Matrix stepBiased;   // the columns of hProj it is added to
     private final Matrix states;   // ((maxSteps+1)·B)×H: h_0 … h_T
-    private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM), else null
+    private final Matrix cells;    // ((maxSteps+1)·B)×H: c_0 … c_T (LSTM; inference keeps two blocks, c_t in t mod 2), else null
     private final Matrix output;   // (maxSteps·B)×H: the output when lengths mask some steps
     private final Matrix dxProj;   // (maxSteps·B)×G·H
     private final Matrix dhProj;   // (maxSteps·B)×G·H (GRU only; RNN and LSTM use dxProj, which equals it)
@@ -83,7 +84,9 @@ public final class RecurrentLayer implements AutoCloseable {
 
     /**
      * A layer for training, or for inference only when {@code inferenceOnly}: then {@link #backward}
-     * throws, and the layer allocates neither the activations nor the gradients backward would need.
+     * throws, and the layer allocates neither the activations nor the gradients backward would need
+     * (of the cell states it keeps two steps'). An inference-only LSTM keeps instead a copy of
+     * [W_ih | W_hh | b_ih + b_hh] (4H×(I + H + 1) floats), refreshed and packed at every forward.
      */
     public RecurrentLayer(Kernels kernels, RecurrentCell cell, CellParameters params, int maxSteps, int batch,
                           boolean inferenceOnly) {
@@ -109,6 +112,7 @@ public final class RecurrentLayer implements AutoCloseable {
         xProj = oneProduct ? null : Matrix.allocate(arena, maxSteps * batch, gh);
         hProj = Matrix.allocate(arena, batch, gh);
         joint = oneProduct ? Matrix.allocate(arena, batch, jointWidth) : null;
+        jointH = oneProduct ? joint.sliceCols(cell.inputSize(), cell.inputSize() + hidden) : null;
         jointWeights = oneProduct ? Matrix.allocate(arena, gh, jointWidth) : null;
         // inference adds b_hh's simply added blocks once, with b_ih, to the projection instead of at every step:
         // all of it for RNN, r and z for GRU (the n block is multiplied by r)
@@ -120,7 +124,7 @@ public final class RecurrentLayer implements AutoCloseable {
             joint.sliceCols(jointWidth - 1, jointWidth).fill(1f);
         }
         states = Matrix.allocate(arena, (maxSteps + 1) * batch, hidden);
-        cells = lstm ? Matrix.allocate(arena, (maxSteps + 1) * batch, hidden) : null;
+        cells = lstm ? Matrix.allocate(arena, (inferenceOnly ? 2 : maxSteps + 1) * batch, hidden) : null;
         output = Matrix.allocate(arena, maxSteps * batch, hidden);
         // inference keeps one step's saved values, which stay in cache, and no gradient buffers
         Matrix saved = Matrix.allocate(arena, (inferenceOnly ? 1 : maxSteps) * batch, cell.savedWidth());
@@ -145,8 +149,10 @@ public final class RecurrentLayer implements AutoCloseable {
                 dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
                 dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
             }
-            cellSteps[t] = cell.bind(new StepBuffers(rows, oneProduct ? null : hProj, hViews[t], lstm ? block(cells, t) : null,
-                    stepSaved, hViews[t + 1], lstm ? block(cells, t + 1) : null,
+            int c0 = cellRow(t, 0), c1 = cellRow(t + 1, 0);
+            cellSteps[t] = cell.bind(new StepBuffers(rows, oneProduct ? null : hProj, hViews[t],
+                    lstm ? cells.sliceRows(c0, c0 + batch) : null, stepSaved, hViews[t + 1],
+                    lstm ? cells.sliceRows(c1, c1 + batch) : null,
                     dh, dc, dxViews[t], dhViews[t], dhPrev, scratch));
         }
     }
@@ -158,6 +164,11 @@ public final class RecurrentLayer implements AutoCloseable {
 
     private Matrix block(Matrix m, int t) {
         return m.sliceRows(t * batch, (t + 1) * batch);
+    }
+
+    /** Row of c_t's sequence b in {@link #cells}. */
+    private int cellRow(int t, int b) {
+        return (inferenceOnly ? t % 2 : t) * batch + b;
     }
 
     public RecurrentCell cell() {
@@ -207,11 +218,12 @@ public final class RecurrentLayer implements AutoCloseable {
         if (cells != null) {
             setOrZero(block(cells, 0), c0);
         }
-        int in = cell.inputSize();
         for (int t = 0; t < t1; t++) {
             if (joint != null) {
-                joint.sliceCols(0, in).copyFrom(input.sliceRows(t * batch, (t + 1) * batch));
-                joint.sliceCols(in, in + hidden).copyFrom(hViews[t]);
+                for (int b = 0; b < batch; b++) {
+                    copyRow(input, t * batch + b, joint, b);     // x_t into the leading columns
+                }
+                jointH.copyFrom(hViews[t]);
                 k.gemm(joint, jointT, hProj, false);
             } else {
                 k.gemm(hViews[t], recurrentT, hProj, false);
@@ -225,7 +237,7 @@ public final class RecurrentLayer implements AutoCloseable {
                     if (t >= lengths[b]) {
                         copyRow(states, t * batch + b, states, (t + 1) * batch + b);
                         if (cells != null) {
-                            copyRow(cells, t * batch + b, cells, (t + 1) * batch + b);
+                            copyRow(cells, cellRow(t, b), cells, cellRow(t + 1, b));
                         }
                     }
                 }
@@ -271,7 +283,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (cells == null) {
             throw new IllegalStateException(cell.kind() + " has no cell state");
         }
-        return block(cells, lastSteps);
+        return cells.sliceRows(cellRow(lastSteps, 0), cellRow(lastSteps, 0) + batch);
     }
 
     /**
@@ -304,9 +316,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (stepsBack < 1) {
             throw new IllegalArgumentException("stepsBack must be ≥ 1, found " + stepsBack);
         }
-        if (inferenceOnly) {
-            throw new IllegalStateException("backward through an inference-only layer, which keeps no activations");
-        }
+        requireGradients();
         if (input == null) {
             throw new IllegalStateException("backward before forward");
         }
@@ -413,11 +423,13 @@ public final class RecurrentLayer implements AutoCloseable {
 
     /** ∂loss/∂h0 after {@link #backward}, B×H. */
     public Matrix initialHiddenGradient() {
+        requireGradients();
         return dh;
     }
 
     /** ∂loss/∂c0 after {@link #backward} (LSTM), B×H. */
     public Matrix initialCellGradient() {
+        requireGradients();
         if (dc == null) {
             throw new IllegalStateException(cell.kind() + " has no cell state");
         }
@@ -427,6 +439,12 @@ public final class RecurrentLayer implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+    }
+
+    private void requireGradients() {
+        if (inferenceOnly) {
+            throw new IllegalStateException("an inference-only layer keeps no activations: it has no backward and no gradients");
+        }
     }
 
     private void checkInput(Matrix in) {

@@ -225,7 +225,7 @@ public final class StackedLayers implements AutoCloseable {
      */
     public void backward(Matrix dOutput, Matrix dhN, Matrix dcN, List<Level> grads, Matrix dInput, int stepsBack) {
         if (inferenceOnly) {
-            throw new IllegalStateException("backward through an inference-only stack, which keeps no activations");
+            throw new IllegalStateException("an inference-only stack keeps no activations: it has no backward and no gradients");
         }
         if (stepsBack < steps && anyBidirectional()) {
             throw new IllegalArgumentException("truncated backpropagation needs one-directional levels: a backward"

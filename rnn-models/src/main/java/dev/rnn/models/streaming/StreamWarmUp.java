@@ -38,7 +38,7 @@ final class StreamWarmUp implements AutoCloseable {
     static final int BATCH_STEPS = 1_000;
     /**
      * Row counts the batches cycle through (those below maxBatch, then maxBatch): 1, part of a 12-row
-     * micro-tile, one and two tiles and a part, part of a 96-row block, one block and a part. Mixed from
+     * micro-tile, one and two tiles and a part, parts of a row block (96 or 264 rows, see the SIMD GEMM). Mixed from
      * the start, so that C2 compiles the tile loops with every branch seen and no later batch size
      * deoptimizes them.
      */

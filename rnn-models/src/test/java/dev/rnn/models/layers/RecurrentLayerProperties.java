@@ -60,12 +60,25 @@ class RecurrentLayerProperties {
             if (kind.hasCellState()) {
                 close("c_n", f.layer.finalCell(), inference.finalCell());
             }
-            // a second call reuses every buffer and repacks the weights: the same answer
-            close("output again", expected, inference.forward(f.input, f.h0, f.c0, f.lengths));
+            // new weights are used by the next call (they are copied and packed at every forward)
+            for (Matrix m : f.params.tensors()) {
+                k.scale(0.5f, m, m);
+            }
+            close("output with new weights", f.layer.forward(f.input, f.h0, f.c0, f.lengths),
+                    inference.forward(f.input, f.h0, f.c0, f.lengths));
+            // fewer steps than the layer was built for, from zero states
+            int fewer = Math.max(1, steps / 2);
+            Matrix head = f.input.sliceRows(0, fewer * batch);
+            close("fewer steps from zeros", f.layer.forward(head, null, null, null), inference.forward(head, null, null, null));
+            close("h_n after fewer steps", f.layer.finalHidden(), inference.finalHidden());
+            if (kind.hasCellState()) {
+                close("c_n after fewer steps", f.layer.finalCell(), inference.finalCell());
+            }
             Matrix dOut = Matrix.allocate(f.arena, steps * batch, hidden);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> inference.backward(dOut, null, null, f.grads, null));
             assertTrue(e.getMessage().contains("inference-only"), e.getMessage());
+            assertThrows(IllegalStateException.class, inference::initialHiddenGradient);
         }
     }
 
@@ -89,6 +102,6 @@ class RecurrentLayerProperties {
             }
         }
         assertTrue(Math.sqrt(diff) <= 1e-4 * Math.sqrt(norm) + 1e-6,
-                what + ": ‖simd − scalar‖ = " + Math.sqrt(diff) + " vs ‖scalar‖ = " + Math.sqrt(norm));
+                what + ": ‖actual − expected‖ = " + Math.sqrt(diff) + " vs ‖expected‖ = " + Math.sqrt(norm));
     }
 }

@@ -95,7 +95,10 @@ class StackedLayersTest {
         }
     }
 
-    /** An inference-only stack (a bidirectional level over a one-directional one) answers as the training stack does. */
+    /**
+     * An inference-only stack (a bidirectional first level, a one-directional second) answers as the training
+     * stack does, final states included, and refuses backward; so does an inference-only bidirectional layer.
+     */
     @ParameterizedTest
     @EnumSource(CellKind.class)
     void anInferenceStackAnswersAsTheTrainingStackAndRefusesBackward(CellKind kind) {
@@ -110,9 +113,26 @@ class StackedLayersTest {
                 float[] expected = training.forward(x, LENGTHS, false).toArray();
                 float[] actual = inference.forward(x, LENGTHS, false).toArray();
                 assertArrayEquals(expected, actual, 1e-5f);
+                int states = 3 * B;
+                Matrix hT = Matrix.allocate(arena, states, 16), hI = Matrix.allocate(arena, states, 16);
+                Matrix cT = kind.hasCellState() ? Matrix.allocate(arena, states, 16) : null;
+                Matrix cI = kind.hasCellState() ? Matrix.allocate(arena, states, 16) : null;
+                training.finalStates(hT, cT);
+                inference.finalStates(hI, cI);
+                assertArrayEquals(hT.toArray(), hI.toArray(), 1e-5f, "h_n");
+                if (cT != null) {
+                    assertArrayEquals(cT.toArray(), cI.toArray(), 1e-5f, "c_n");
+                }
                 Matrix dOut = Matrix.allocate(arena, T * B, 16);
                 List<Level> grads = List.of(new Level(a.zerosLike(arena), ab.zerosLike(arena)), new Level(b.zerosLike(arena), null));
                 IllegalStateException e = assertThrows(IllegalStateException.class, () -> inference.backward(dOut, grads, null));
+                assertTrue(e.getMessage().contains("inference-only"), e.getMessage());
+            }
+            try (BidirectionalLayer bi = new BidirectionalLayer(k, a, ab, MergeMode.CONCAT, T, B, true)) {
+                bi.forward(x, LENGTHS);
+                Matrix dOut = Matrix.allocate(arena, T * B, 32);
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> bi.backward(dOut, a.zerosLike(arena), ab.zerosLike(arena), null));
                 assertTrue(e.getMessage().contains("inference-only"), e.getMessage());
             }
         }
