@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rnn.bench.report.CurveChart;
 import dev.rnn.bench.report.Harness;
+import dev.rnn.bench.report.HarnessOptions;
 import dev.rnn.core.PackedMatrix;
 import dev.rnn.core.cells.CellKind;
 import dev.rnn.core.kernels.Kernels;
@@ -84,37 +85,19 @@ public final class AutocompleteLoad {
                    int workers, String url, Path model, Path writeModel, Path json, String chart) {
 
         static Options parse(String... args) {
-            int[] users = {1, 16, 64, 256};
-            double[] rates = {};
-            int openUsers = 64;
-            List<String> modes = List.of("http", "in-process");
-            double seconds = 20, warmup = 10;
-            int workers = Runtime.getRuntime().availableProcessors();
-            String url = null, chart = null;
-            Path model = null, writeModel = null, json = null;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--users" -> users = v.isEmpty() ? new int[0] : Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
-                    case "--rates" -> rates = v.isEmpty() ? new double[0] : Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
-                    case "--open-users" -> openUsers = Integer.parseInt(v);
-                    case "--modes" -> modes = List.of(v.split(","));
-                    case "--seconds" -> seconds = Double.parseDouble(v);
-                    case "--warmup-seconds" -> warmup = Double.parseDouble(v);
-                    case "--workers" -> workers = Integer.parseInt(v);
-                    case "--url" -> url = v.replaceFirst("/+$", "");
-                    case "--model" -> model = Path.of(v);
-                    case "--write-model" -> writeModel = Path.of(v);
-                    case "--json" -> json = Path.of(v);
-                    case "--chart" -> chart = v;
-                    default -> throw new IllegalArgumentException("unknown option " + a + " (--users, --rates, --open-users, --modes, "
-                            + "--seconds, --warmup-seconds, --workers, --url, --model, --write-model, --json, --chart)");
-                }
+            HarnessOptions o = HarnessOptions.parse(args, List.of("--users", "--rates", "--open-users", "--modes", "--seconds",
+                    "--warmup-seconds", "--workers", "--url", "--model", "--write-model", "--json", "--chart"), List.of());
+            int[] users = o.integers("--users", new int[] {1, 16, 64, 256});
+            double[] rates = o.numbers("--rates", new double[0]);
+            int openUsers = o.integer("--open-users", 64);
+            List<String> modes = o.list("--modes", List.of("http", "in-process"));
+            double seconds = o.number("--seconds", 20), warmup = o.number("--warmup-seconds", 10);
+            int workers = o.integer("--workers", Runtime.getRuntime().availableProcessors());
+            String url = o.string("--url", null), chart = o.string("--chart", null);
+            if (url != null) {
+                url = url.replaceFirst("/+$", "");
             }
+            Path model = o.path("--model"), writeModel = o.path("--write-model"), json = o.path("--json");
             for (String m : modes) {
                 if (!m.equals("http") && !m.equals("in-process")) {
                     throw new IllegalArgumentException("unknown mode " + m + " (http, in-process)");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rnn.bench.onnx.OrtSharedLanguageModel;
 import dev.rnn.bench.onnx.OrtSharedStep;
 import dev.rnn.bench.report.Harness;
+import dev.rnn.bench.report.HarnessOptions;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
 import dev.rnn.models.streaming.StreamBatcher;
@@ -14,7 +15,6 @@ import dev.rnn.models.streaming.StreamingModel;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,30 +70,16 @@ public final class ConcurrentStreams {
                    int workers, Path json) {
 
         static Options parse(String... args) {
-            List<String> models = List.of("lm-2x512");
-            int[] streams = {1, 16, 64, 256, 1024};
-            List<Engine> engines = List.of(Engine.values());
-            double seconds = 20, warmup = 5;
-            int workers = Runtime.getRuntime().availableProcessors();   // one batching worker per core, as docs/benchmarks.md measures
-            Path json = null;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--model" -> models = List.of(v.split(","));
-                    case "--streams" -> streams = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
-                    case "--engines" -> engines = Arrays.stream(v.split(",")).map(Engine::of).toList();
-                    case "--seconds" -> seconds = Double.parseDouble(v);
-                    case "--warmup-seconds" -> warmup = Double.parseDouble(v);
-                    case "--workers" -> workers = Integer.parseInt(v);
-                    case "--json" -> json = Path.of(v);
-                    default -> throw new IllegalArgumentException("unknown option " + a
-                            + " (--model, --streams, --engines, --seconds, --warmup-seconds, --workers, --json)");
-                }
-            }
+            HarnessOptions o = HarnessOptions.parse(args, List.of("--model", "--streams", "--engines", "--seconds",
+                    "--warmup-seconds", "--workers", "--json"), List.of());
+            List<String> models = o.list("--model", List.of("lm-2x512"));
+            int[] streams = o.integers("--streams", new int[] {1, 16, 64, 256, 1024});
+            List<String> engineIds = o.list("--engines", null);
+            List<Engine> engines = engineIds == null ? List.of(Engine.values()) : engineIds.stream().map(Engine::of).toList();
+            double seconds = o.number("--seconds", 20), warmup = o.number("--warmup-seconds", 5);
+            // one batching worker per core, as docs/benchmarks.md measures
+            int workers = o.integer("--workers", Runtime.getRuntime().availableProcessors());
+            Path json = o.path("--json");
             for (int n : streams) {
                 if (n < 1) {
                     throw new IllegalArgumentException("a stream count must be positive, found " + n);

@@ -1,6 +1,7 @@
 package dev.rnn.bench.streams;
 
 import dev.rnn.bench.report.Harness;
+import dev.rnn.bench.report.HarnessOptions;
 import dev.rnn.core.kernels.Kernels;
 import dev.rnn.models.streaming.StepOutput;
 import dev.rnn.models.streaming.StreamBatcher;
@@ -52,31 +53,13 @@ public final class FirstSteps {
     record Options(String model, List<String> cases, int steps, int steadyAfter, int repeat, boolean trace, String child) {
 
         static Options parse(String... args) {
-            String model = "lm-2x512", child = null;
-            List<String> cases = DEFAULT_CASES;
-            int steps = 1_000, steadyAfter = 100_000, repeat = 1;
-            boolean trace = false;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--trace")) {
-                    trace = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--model" -> model = v;
-                    case "--cases" -> cases = List.of(v.split(","));
-                    case "--case" -> child = v;
-                    case "--steps" -> steps = Integer.parseInt(v);
-                    case "--steady-after" -> steadyAfter = Integer.parseInt(v);
-                    case "--repeat" -> repeat = Integer.parseInt(v);
-                    default -> throw new IllegalArgumentException("unknown option " + a
-                            + " (--model, --cases, --case, --steps, --steady-after, --repeat, --trace)");
-                }
-            }
+            HarnessOptions o = HarnessOptions.parse(args, List.of("--model", "--cases", "--case", "--steps", "--steady-after",
+                    "--repeat"), List.of("--trace"));
+            String model = o.string("--model", "lm-2x512"), child = o.string("--case", null);
+            List<String> cases = o.list("--cases", DEFAULT_CASES);
+            int steps = o.integer("--steps", 1_000), steadyAfter = o.integer("--steady-after", 100_000);
+            int repeat = o.integer("--repeat", 1);
+            boolean trace = o.flag("--trace");
             for (String c : child == null ? cases : List.of(child)) {
                 Case.of(c);
             }
