@@ -12,6 +12,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.Order;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -29,8 +30,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * output directory.
  *
  * <p>Order: each record carries its index from the (single) reader of the file; after scoring, one
- * instance sorts each output by index (Flink's external sort, so memory does not bound the input) and
- * writes it. The model path must be readable by every TaskManager; it is opened once in the client
+ * instance sorts the scored records by index (Flink's external sort, so memory does not bound the input),
+ * routes the rejected ones to a side output, and writes both files. The model path must be readable by every TaskManager; it is opened once in the client
  * first, so a missing, unreadable or wrong-task model fails before the job starts, with one line.
  */
 public final class ScoreJob {
@@ -79,7 +80,7 @@ public final class ScoreJob {
     public static Summary execute(StreamExecutionEnvironment env, Settings s) throws Exception {
         build(env, s);
         JobExecutionResult r = env.execute("rnn score " + s.task().cliName() + " " + s.input());
-        return new Summary(count(r, ScoreFunction.SCORED), count(r, ScoreFunction.REJECTED), r.getNetRuntime());
+        return new Summary(count(r, ScoreOperator.SCORED), count(r, ScoreOperator.REJECTED), r.getNetRuntime());
     }
 
     private static long count(JobExecutionResult r, String name) {
@@ -110,17 +111,16 @@ public final class ScoreJob {
         FileSource<ScoreInput> source = FileSource.forRecordStreamFormat(format, input).build();
         // one file is one split, read in order by one reader: that is what numbers the records
         DataStream<ScoreInput> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + s.input()).setParallelism(1);
-        SingleOutputStreamOperator<ScoredRecord> scored = records.rebalance().fullWindowPartition()
-                .mapPartition(new ScoreFunction(s.task(), s.model(), s.input())).name("score " + s.task().cliName())
-                .setParallelism(s.parallelism())
-                .process(new RejectRouter()).name("route rejects").setParallelism(s.parallelism());
-        writeInOrder(scored, new Path(output, PREDICTIONS));
-        writeInOrder(scored.getSideOutput(RejectRouter.REJECTED), new Path(output, REJECTS));
-    }
-
-    private static void writeInOrder(DataStream<ScoredRecord> records, Path file) {
-        records.fullWindowPartition().sortPartition(new ByIndex(), Order.ASCENDING).name("sort " + file.getName()).setParallelism(1)
-                .sinkTo(new TextFileSink(file.toString())).name("write " + file.getName()).setParallelism(1);
+        DataStream<ScoredRecord> scored = records.rebalance()
+                .transform("score " + s.task().cliName(), TypeInformation.of(ScoredRecord.class), new ScoreOperator(s.task(), s.model(), s.input()))
+                .setParallelism(s.parallelism());
+        // one external sort puts predictions and rejects in input order; the rejects are split off after it
+        SingleOutputStreamOperator<ScoredRecord> inOrder = scored.fullWindowPartition().sortPartition(new ByIndex(), Order.ASCENDING)
+                .name("sort by input order").setParallelism(1)
+                .process(new RejectRouter()).name("route rejects").setParallelism(1);
+        inOrder.sinkTo(new TextFileSink(new Path(output, PREDICTIONS).toString())).name("write " + PREDICTIONS).setParallelism(1);
+        inOrder.getSideOutput(RejectRouter.REJECTED).sinkTo(new TextFileSink(new Path(output, REJECTS).toString()))
+                .name("write " + REJECTS).setParallelism(1);
     }
 
     /** The sort key of output: the input record's index. */
