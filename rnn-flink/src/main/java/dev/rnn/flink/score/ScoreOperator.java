@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An operator rather than a map-partition function: Flink 2.3 runs a map-partition function on a thread
  * of its own that writes to the task's output while the task thread forwards watermarks to it, and on the
- * sort-merge shuffle of batch jobs that race broke about one job in five (a failed append or a task
- * waiting forever for network buffers). Here everything runs on the task thread.
+ * sort-merge shuffle of batch jobs that race broke one run in 3 to 30 (a failed append, corrupt buffer
+ * accounting, or a task waiting forever for network buffers). Here everything runs on the task thread.
  */
 final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
         implements OneInputStreamOperator<ScoreInput, ScoredRecord>, BoundedOneInput {
