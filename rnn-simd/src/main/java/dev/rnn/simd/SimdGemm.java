@@ -10,7 +10,6 @@ import dev.rnn.core.kernels.GemmOperand;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Matrix products C (m×n) = op(A) (m×k) · op(B) (k×n) on the Vector API, where op transposes A
@@ -35,9 +34,6 @@ final class SimdGemm {
      * broadcasts there and spills two accumulators to the stack on every step.
      */
     static final int MR = 12;
-    // an MR-row slice of A as two vectors of these, whatever the preferred width (8 + 4 = MR)
-    private static final VectorSpecies<Float> PANEL_8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Float> PANEL_4 = FloatVector.SPECIES_128;
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * LANES;
     /**
@@ -492,15 +488,13 @@ final class SimdGemm {
         }
         MemorySegment as = a.segment();
         int padded = (mc + MR - 1) / MR * MR, whole = mc / MR * MR;
-        // A is k×m: each p gives a run of mc values, MR of them per panel, moved as one 8- and one 4-lane vector
-        // straight from A (a bulk copy of the run, then a 12-float arraycopy per panel, took 5.5 % of training)
+        // A is k×m: each p gives a run of mc values, MR of them per panel, moved as vectors straight from A (a bulk
+        // copy of the run, then a 12-float arraycopy per panel, took 5.5 % of training)
         for (int p = 0; p < kc; p++) {
             long from = a.offset(pc + p, ic);
             int to = p * MR;
             for (int q = 0; q < whole; q += MR) {
-                long o = from + (long) q * Float.BYTES;
-                FloatVector.fromMemorySegment(PANEL_8, as, o, ORDER).intoArray(ap, q * KC + to);
-                FloatVector.fromMemorySegment(PANEL_4, as, o + 8L * Float.BYTES, ORDER).intoArray(ap, q * KC + to + 8);
+                copyPanelSlice(as, from + (long) q * Float.BYTES, ap, q * KC + to);
             }
             for (int i = whole; i < mc; i++) {
                 ap[whole * KC + to + i - whole] = as.get(FLOAT, from + (long) i * Float.BYTES);
@@ -510,6 +504,22 @@ final class SimdGemm {
             int q = i / MR * MR, dst = q * KC + (i - q);
             for (int p = 0; p < kc; p++) {
                 ap[dst + p * MR] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Copies MR consecutive floats of A at byte offset {@code o} to {@code ap[dst..]}: as an 8- and a 4-lane
+     * vector where the kernels' species has 8 lanes or more, else as three of 4 (no wider vector than the
+     * kernels', so {@code -Drnn.vectorBits=128} and 128-bit CPUs stay on hardware vectors).
+     */
+    private static void copyPanelSlice(MemorySegment as, long o, float[] ap, int dst) {
+        if (LANES >= 8) {
+            FloatVector.fromMemorySegment(FloatVector.SPECIES_256, as, o, ORDER).intoArray(ap, dst);
+            FloatVector.fromMemorySegment(FloatVector.SPECIES_128, as, o + 8L * Float.BYTES, ORDER).intoArray(ap, dst + 8);
+        } else {
+            for (int v = 0; v < MR; v += 4) {
+                FloatVector.fromMemorySegment(FloatVector.SPECIES_128, as, o + (long) v * Float.BYTES, ORDER).intoArray(ap, dst + v);
             }
         }
     }

@@ -31,8 +31,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <p>Order: each record carries its index from the (single) reader of the file; after scoring, one
  * instance sorts the scored records by index (Flink's external sort, so memory does not bound the input),
- * routes the rejected ones to a side output, and writes both files. The model path must be readable by every TaskManager; it is opened once in the client
- * first, so a missing, unreadable or wrong-task model fails before the job starts, with one line.
+ * routes the rejected ones to a side output, and writes both files. The model path must be readable by
+ * every TaskManager; it is opened once in the client first, so a missing, unreadable or wrong-task model
+ * fails before the job starts, with one line.
  */
 public final class ScoreJob {
 
@@ -111,14 +112,17 @@ public final class ScoreJob {
         FileSource<ScoreInput> source = FileSource.forRecordStreamFormat(format, input).build();
         // one file is one split, read in order by one reader: that is what numbers the records
         DataStream<ScoreInput> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "read " + s.input()).setParallelism(1);
+        // the shuffle also gives the scoring operator records of their own to hold (see ScoreOperator)
         DataStream<ScoredRecord> scored = records.rebalance()
-                .transform("score " + s.task().cliName(), TypeInformation.of(ScoredRecord.class), new ScoreOperator(s.task(), s.model(), s.input()))
+                .transform("score " + s.task().cliName(), TypeInformation.of(ScoredRecord.class),
+                        new ScoreOperator(s.task(), s.model(), s.input()))
                 .setParallelism(s.parallelism());
         // one external sort puts predictions and rejects in input order; the rejects are split off after it
-        SingleOutputStreamOperator<ScoredRecord> inOrder = scored.fullWindowPartition().sortPartition(new ByIndex(), Order.ASCENDING)
-                .name("sort by input order").setParallelism(1)
+        SingleOutputStreamOperator<ScoredRecord> inOrder = scored.fullWindowPartition()
+                .sortPartition(new ByIndex(), Order.ASCENDING).name("sort by input order").setParallelism(1)
                 .process(new RejectRouter()).name("route rejects").setParallelism(1);
-        inOrder.sinkTo(new TextFileSink(new Path(output, PREDICTIONS).toString())).name("write " + PREDICTIONS).setParallelism(1);
+        inOrder.sinkTo(new TextFileSink(new Path(output, PREDICTIONS).toString()))
+                .name("write " + PREDICTIONS).setParallelism(1);
         inOrder.getSideOutput(RejectRouter.REJECTED).sinkTo(new TextFileSink(new Path(output, REJECTS).toString()))
                 .name("write " + REJECTS).setParallelism(1);
     }

@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * of its own that writes to the task's output while the task thread forwards watermarks to it, and on the
  * sort-merge shuffle of batch jobs that race broke one run in 3 to 30 (a failed append, corrupt buffer
  * accounting, or a task waiting forever for network buffers). Here everything runs on the task thread.
+ *
+ * <p>For batch jobs only (it keeps no state in checkpoints): {@link ScoreJob} runs it in batch mode, after
+ * a shuffle, so every input record is an object of its own that it may hold until its chunk is scored.
+ * Not thread-safe: one instance per parallel subtask, called by that task's thread.
  */
 final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
         implements OneInputStreamOperator<ScoreInput, ScoredRecord>, BoundedOneInput {
@@ -51,7 +55,7 @@ final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
     private transient LongCounter scored;
     private transient Set<String> kindsLogged;
     private transient List<ScoreInput> chunk;
-    private transient StreamRecord<ScoredRecord> reuse;
+    private transient StreamRecord<ScoredRecord> outRecord;   // one wrapper, refilled for every output
 
     ScoreOperator(ScoreTask task, String model, String input) {
         this.task = task;
@@ -69,7 +73,7 @@ final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
         scored = getRuntimeContext().getLongCounter(SCORED);
         kindsLogged = new HashSet<>();
         chunk = new ArrayList<>(CHUNK);
-        reuse = new StreamRecord<>(null);
+        outRecord = new StreamRecord<>(null);
     }
 
     @Override
@@ -133,7 +137,7 @@ final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
         if (text != null) {
             scored.add(1);
             scoredMetric.inc();
-            output.collect(reuse.replace(new ScoredRecord(r.index, false, text)));
+            output.collect(outRecord.replace(new ScoredRecord(r.index, false, text)));
         }
     }
 
@@ -145,6 +149,6 @@ final class ScoreOperator extends AbstractStreamOperator<ScoredRecord>
             LOG.warn("rejected a {}: {} (further ones are only counted, in metric '{}', and written to the rejects file)", kind,
                     reason, REJECTED);
         }
-        output.collect(reuse.replace(new ScoredRecord(r.index, true, reason)));
+        output.collect(outRecord.replace(new ScoredRecord(r.index, true, reason)));
     }
 }

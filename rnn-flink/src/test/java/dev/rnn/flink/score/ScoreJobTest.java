@@ -51,14 +51,15 @@ class ScoreJobTest {
     private static final String[] WORDS = {"the", "food", "was", "great", "a", "lovely", "plot", "service", "awful", "boring", "movie",
             "cat", "sees", "Anna", "dog", "runs", "big", "unseen", "Zürich", "."};
 
-    private record Scored(List<String> predictions, List<String> rejects) {
+    private record Scored(List<String> predictions, List<String> rejects, long scoredCount) {
     }
 
     private static Scored score(ScoreTask task, Path model, Path input, int parallelism) throws Exception {
         Path out = dir.resolve(task.cliName() + "-" + input.getFileName() + "-p" + parallelism);
         ScoreJob.Settings s = new ScoreJob.Settings(task, model.toString(), input.toString(), out.toString(), parallelism);
         ScoreJob.Summary summary = ScoreJob.execute(StreamExecutionEnvironment.getExecutionEnvironment(), s);
-        Scored scored = new Scored(Files.readAllLines(out.resolve(ScoreJob.PREDICTIONS)), Files.readAllLines(out.resolve(ScoreJob.REJECTS)));
+        Scored scored = new Scored(Files.readAllLines(out.resolve(ScoreJob.PREDICTIONS)), Files.readAllLines(out.resolve(ScoreJob.REJECTS)),
+                summary.scored());
         assertEquals(scored.rejects().size(), summary.rejected());
         return scored;
     }
@@ -134,6 +135,7 @@ class ScoreJobTest {
      * input like this (a rejected line among every five, so output is written all along).
      */
     @Test
+    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)   // 60 jobs: room for a slow, shared CI machine
     void repeatedRunsAllFinishWithTheSameOutput() throws Exception {
         Path model = ScoredModels.classifier(dir);
         StringBuilder lines = new StringBuilder();
@@ -144,6 +146,7 @@ class ScoreJobTest {
         Path input = Files.writeString(dir.resolve("repeated.txt"), lines);
         Scored first = score(ScoreTask.CLASSIFY, model, input, 2);
         assertEquals(texts.size(), first.predictions().size());
+        assertEquals(texts.size(), first.scoredCount());
         assertEquals(texts.size() / 5, first.rejects().size());
         for (int run = 1; run < 60; run++) {
             assertEquals(first, score(ScoreTask.CLASSIFY, model, input, 2), "run " + run);
