@@ -109,6 +109,9 @@ class ClusterFailoverIT {
                 "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1} %m%n",
                 "logger.pekko.name = org.apache.pekko",
                 "logger.pekko.level = WARN",
+                // its INFO line on each granted leadership is noise here (and trips a text check on the build tree)
+                "logger.leader.name = org.apache.flink.runtime.resourcemanager.ResourceManagerServiceImpl",
+                "logger.leader.level = WARN",
                 ""));
         processes.add(start(base, "jobmanager", classPath, conf, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
                 "--configDir", conf.toString()));
