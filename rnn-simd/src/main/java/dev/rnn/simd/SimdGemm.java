@@ -92,7 +92,8 @@ final class SimdGemm {
     // one line more than a block, so that its panels can start on a cache line (see CacheLineOffset)
     private static final ScratchPool B_BUFFERS = new ScratchPool(KC * NC + CacheLineOffset.LINE_FLOATS);
     private static final ScratchPool TILE_BUFFERS = new ScratchPool(MR * NR);
-    private static final ScratchPool LINE_BUFFERS = new ScratchPool(Math.max(MR * KC, MC));
+    // the largest line: MR rows of A, KC apart (packRowsOfA); packB's runs are shorter
+    private static final ScratchPool LINE_BUFFERS = new ScratchPool(MR * KC);
 
     /**
      * Where the gathers of {@link #packA} read: MR rows of A copied KC apart, taken in the packed
@@ -479,11 +480,11 @@ final class SimdGemm {
      * whatever kc is, with the MR values of one depth p side by side: ap[q·KC + p·MR + r] for the
      * panel starting at row q. Rows past mc are zero. The micro-kernel then reads one 48-byte run
      * per step instead of MR lines: 82–84 % of the FMA peak on panels in L1, against 74–80 % with
-     * rows KC apart.
+     * rows KC apart. {@code rows} is scratch of MR·KC floats, used only when A is stored m×k.
      */
-    static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap, float[] line) {
+    static void packA(Matrix a, boolean transA, int ic, int pc, int mc, int kc, float[] ap, float[] rows) {
         if (!transA) {
-            packRowsOfA(a, ic, pc, mc, kc, ap, line);
+            packRowsOfA(a, ic, pc, mc, kc, ap, rows);
             return;
         }
         MemorySegment as = a.segment();

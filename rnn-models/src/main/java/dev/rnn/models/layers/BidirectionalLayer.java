@@ -135,9 +135,7 @@ public final class BidirectionalLayer implements AutoCloseable {
      */
     public void backward(Matrix dOutput, CellParameters forwardGrads, CellParameters backwardGrads, Matrix dInput,
                          Matrix dhForward, Matrix dcForward, Matrix dhBackward, Matrix dcBackward) {
-        if (forward.inferenceOnly()) {
-            throw new IllegalStateException("an inference-only layer keeps no activations: it has no backward and no gradients");
-        }
+        forward.requireGradients();
         int t1 = steps, rows = t1 * batch;
         Matrix dF = dForward.sliceRows(0, rows), dB = dBackward.sliceRows(0, rows);
         Matrix bOut = backwardOut.sliceRows(0, rows);

@@ -149,10 +149,8 @@ public final class RecurrentLayer implements AutoCloseable {
                 dxViews[t] = dxProj.sliceRows(t * batch, (t + 1) * batch);
                 dhViews[t] = gru ? dhProj.sliceRows(t * batch, (t + 1) * batch) : dxViews[t];
             }
-            int c0 = cellRow(t, 0), c1 = cellRow(t + 1, 0);
             cellSteps[t] = cell.bind(new StepBuffers(rows, oneProduct ? null : hProj, hViews[t],
-                    lstm ? cells.sliceRows(c0, c0 + batch) : null, stepSaved, hViews[t + 1],
-                    lstm ? cells.sliceRows(c1, c1 + batch) : null,
+                    lstm ? cellBlock(t) : null, stepSaved, hViews[t + 1], lstm ? cellBlock(t + 1) : null,
                     dh, dc, dxViews[t], dhViews[t], dhPrev, scratch));
         }
     }
@@ -169,6 +167,12 @@ public final class RecurrentLayer implements AutoCloseable {
     /** Row of c_t's sequence b in {@link #cells}. */
     private int cellRow(int t, int b) {
         return (inferenceOnly ? t % 2 : t) * batch + b;
+    }
+
+    /** c_t of the whole batch, B×H, in {@link #cells}. */
+    private Matrix cellBlock(int t) {
+        int first = cellRow(t, 0);
+        return cells.sliceRows(first, first + batch);
     }
 
     public RecurrentCell cell() {
@@ -216,7 +220,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         setOrZero(hViews[0], h0);
         if (cells != null) {
-            setOrZero(block(cells, 0), c0);
+            setOrZero(cellBlock(0), c0);
         }
         for (int t = 0; t < t1; t++) {
             if (joint != null) {
@@ -283,7 +287,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (cells == null) {
             throw new IllegalStateException(cell.kind() + " has no cell state");
         }
-        return cells.sliceRows(cellRow(lastSteps, 0), cellRow(lastSteps, 0) + batch);
+        return cellBlock(lastSteps);
     }
 
     /**
@@ -441,7 +445,8 @@ public final class RecurrentLayer implements AutoCloseable {
         arena.close();
     }
 
-    private void requireGradients() {
+    /** Throws, naming the reason, when this layer is inference-only. */
+    void requireGradients() {
         if (inferenceOnly) {
             throw new IllegalStateException("an inference-only layer keeps no activations: it has no backward and no gradients");
         }
